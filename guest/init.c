@@ -1,0 +1,1974 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PID 1 of the virtio test initramfs.
+ *
+ * Mounts the pseudo file systems, lists every virtio device, exercises
+ * each one (block, net, rng, console, balloon), collects KUnit and
+ * selftest results and prints everything as KTAP on the console, then
+ * powers the guest off.
+ *
+ * Every check runs in a forked child with a hard time limit: a check
+ * that hangs, even inside the kernel, becomes "not ok" instead of
+ * stalling the whole run.
+ *
+ * On a host, HARNESS_INIT_DRYRUN=1 runs only the read-only discovery.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pattern.h"
+
+#define KiB 1024ULL
+#define MiB (1024ULL * 1024ULL)
+#define NAME_LEN 256
+#define MAX_VIRTIO 64
+#define MAX_NICS 16
+
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_BALLOON 5
+#define VIRTIO_F_ACCESS_PLATFORM 33
+
+#define VIRTIO_DEVICES "/sys/bus/virtio/devices"
+#define DEBUGFS "/sys/kernel/debug"
+#define SWIOTLB_HIWATER DEBUGFS "/swiotlb/io_tlb_used_hiwater"
+#define KUNIT_DIR DEBUGFS "/kunit"
+#define DMA_API_ERRORS DEBUGFS "/dma-api/error_count"
+#define SELFTEST_SCRIPT "/selftests/run_virtio.sh"
+#define CONSOLE_PORT_NAME "org.harness.console"
+
+/* ---- state and configuration ---- */
+
+struct harness_config {
+	unsigned int echo_port;		/* 0: no echo checks */
+	unsigned long long console_in;	/* bytes the host feeds us */
+	int balloon;
+	unsigned int blk_mb;
+	char skip[NAME_LEN];		/* comma separated name prefixes */
+};
+
+static struct harness_config cfg = { .blk_mb = 4 };
+
+struct virtio_dev {
+	char name[NAME_LEN];
+	char driver[NAME_LEN];		/* empty: no driver bound */
+	unsigned int id;
+};
+
+static struct virtio_dev virtio_devs[MAX_VIRTIO];
+static int num_virtio;
+
+static int dry_run;
+static int tests_run, tests_passed, tests_failed;
+
+/* Why the running check failed; only used inside the check's process. */
+static char fail_reason[512];
+
+/* A check returns 1 on success; on failure it returns fail(...). */
+typedef int (*check_fn)(const void *arg);
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* ---- time ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int ms_left(long long deadline)
+{
+	long long left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- small file helpers ---- */
+
+static int path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Reads a small file as a NUL terminated string; -1 if unreadable. */
+static ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t done = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	while (done + 1 < len) {
+		n = read(fd, buf + done, len - 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	buf[done] = '\0';
+	return done;
+}
+
+/* First whitespace delimited word of a file; -1 if unreadable or empty. */
+static int read_word(const char *path, char *word, size_t len)
+{
+	char text[256];
+	size_t n;
+	char *start;
+
+	if (read_text(path, text, sizeof(text)) < 0)
+		return -1;
+	start = text + strspn(text, " \t\n");
+	n = strcspn(start, " \t\n");
+	if (!n || n >= len)
+		return -1;
+	memcpy(word, start, n);
+	word[n] = '\0';
+	return 0;
+}
+
+static int read_ull(const char *path, unsigned long long *value)
+{
+	char word[64];
+	char *end;
+
+	if (read_word(path, word, sizeof(word)))
+		return -1;
+	*value = strtoull(word, &end, 0);
+	return *end ? -1 : 0;
+}
+
+/* Basename of the target of symlink @path. */
+static int readlink_base(const char *path, char *name, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -1;
+	memcpy(name, base, strlen(base) + 1);
+	return 0;
+}
+
+/* Value of the "key: value" or "key value" line of a /proc file. */
+static int proc_value(const char *path, const char *key,
+		      unsigned long long *value)
+{
+	size_t klen = strlen(key), cap = 0;
+	char *line = NULL;
+	FILE *file = fopen(path, "re");
+	int ret = -1;
+
+	if (!file)
+		return -1;
+	while (ret && getline(&line, &cap, file) > 0) {
+		if (strncmp(line, key, klen) ||
+		    (line[klen] != ':' && line[klen] != ' '))
+			continue;
+		*value = strtoull(line + klen + 1, NULL, 10);
+		ret = 0;
+	}
+	free(line);
+	fclose(file);
+	return ret;
+}
+
+/* Orders "virtio2" before "virtio10". */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			char *end_a, *end_b;
+			unsigned long long na = strtoull(a, &end_a, 10);
+			unsigned long long nb = strtoull(b, &end_b, 10);
+
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			a = end_a;
+			b = end_b;
+			continue;
+		}
+		if (*a != *b)
+			break;
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return natural_cmp(a, b);
+}
+
+struct name_list {
+	char (*names)[NAME_LEN];
+	int count;
+};
+
+/* Sorted entries of @dir starting with @prefix; count is 0 if unreadable. */
+static void list_dir(const char *dir, const char *prefix, struct name_list *list)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int cap = 0;
+
+	list->names = NULL;
+	list->count = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    strncmp(de->d_name, prefix, strlen(prefix)) ||
+		    strlen(de->d_name) >= NAME_LEN)
+			continue;
+		if (list->count == cap) {
+			void *bigger = realloc(list->names,
+					       (cap + 32) * sizeof(*list->names));
+
+			if (!bigger)
+				break;
+			list->names = bigger;
+			cap += 32;
+		}
+		strcpy(list->names[list->count++], de->d_name);
+	}
+	closedir(d);
+	if (list->count)
+		qsort(list->names, list->count, sizeof(*list->names), name_cmp);
+}
+
+static int have_device_id(unsigned int id)
+{
+	int i;
+
+	for (i = 0; i < num_virtio; i++)
+		if (virtio_devs[i].id == id)
+			return 1;
+	return 0;
+}
+
+/* ---- KTAP reporting and the check runner ---- */
+
+static void report(const char *name, int ok, const char *reason)
+{
+	char clean[sizeof(fail_reason)];
+	char *c;
+
+	tests_run++;
+	if (ok) {
+		tests_passed++;
+		printf("ok %d %s\n", tests_run, name);
+		return;
+	}
+	tests_failed++;
+	snprintf(clean, sizeof(clean), "%s", reason[0] ? reason : "failed");
+	for (c = clean; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	printf("not ok %d %s # %s\n", tests_run, name, clean);
+}
+
+/* harness.skip=a,b skips every check whose name starts with a or b. */
+static int check_skipped(const char *name)
+{
+	char list[sizeof(cfg.skip)];
+	char *item, *save;
+
+	snprintf(list, sizeof(list), "%s", cfg.skip);
+	for (item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save))
+		if (!strncmp(name, item, strlen(item)))
+			return 1;
+	return 0;
+}
+
+/* Waits up to @timeout_ms for @pid to exit; 1 if it was reaped. */
+static int reap(pid_t pid, int timeout_ms, int *status)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	do {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		sleep_ms(10);
+	} while (ms_left(deadline));
+	return 0;
+}
+
+static void __attribute__((noreturn))
+run_check_child(int fd, check_fn fn, const void *arg)
+{
+	char msg[1 + sizeof(fail_reason)];
+	int ok;
+
+	fail_reason[0] = '\0';
+	ok = fn(arg);
+	snprintf(msg, sizeof(msg), "%c%s", ok ? '1' : '0',
+		 ok ? "" : fail_reason);
+	if (write(fd, msg, strlen(msg)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static void describe_death(int reaped, int status, char *reason, size_t len)
+{
+	if (!reaped)
+		snprintf(reason, len, "check process gave no result");
+	else if (WIFSIGNALED(status))
+		snprintf(reason, len, "check process killed by signal %d",
+			 WTERMSIG(status));
+	else
+		snprintf(reason, len, "check process exited %d without result",
+			 WEXITSTATUS(status));
+}
+
+/* Reads the child's verdict; kills its process group on timeout. */
+static int collect_result(int fd, pid_t pid, unsigned int timeout_s,
+			  char *reason, size_t len)
+{
+	char msg[1 + sizeof(fail_reason)];
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	int status = 0, n;
+	ssize_t r;
+
+	for (;;) {
+		n = ms_left(deadline) ? poll(&pfd, 1, ms_left(deadline)) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			reap(pid, 1000, &status);
+			snprintf(reason, len, "timed out after %u s", timeout_s);
+			return 0;
+		}
+		r = read(fd, msg + got, sizeof(msg) - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	msg[got] = '\0';
+	n = reap(pid, 2000, &status);
+	if (!got) {
+		describe_death(n, status, reason, len);
+		return 0;
+	}
+	snprintf(reason, len, "%s", msg + 1);
+	return msg[0] == '1';
+}
+
+/* Runs @fn(@arg) in its own process group, bounded by @timeout_s. */
+static void run_check(const char *name, unsigned int timeout_s, check_fn fn,
+		      const void *arg)
+{
+	char reason[sizeof(fail_reason)];
+	int fds[2], ok;
+	pid_t pid;
+
+	if (check_skipped(name)) {
+		printf("ok %d %s # SKIP harness.skip\n", ++tests_run, name);
+		return;
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		report(name, 0, "pipe2 failed");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		setpgid(0, 0);
+		run_check_child(fds[1], fn, arg);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		report(name, 0, "fork failed");
+		return;
+	}
+	setpgid(pid, pid);
+	ok = collect_result(fds[0], pid, timeout_s, reason, sizeof(reason));
+	close(fds[0]);
+	report(name, ok, reason);
+}
+
+/* Reports the first differing byte of two buffers. */
+static int verify_bytes(const unsigned char *got, const unsigned char *want,
+			size_t len, const char *what)
+{
+	size_t i, first = 0, bad = 0;
+
+	for (i = 0; i < len; i++)
+		if (got[i] != want[i] && !bad++)
+			first = i;
+	if (!bad)
+		return 1;
+	return fail("%s: %zu of %zu bytes differ, first at offset %zu: expected 0x%02x got 0x%02x",
+		    what, bad, len, first, want[first], got[first]);
+}
+
+/* ---- boot: console, mounts, command line ---- */
+
+struct mount_point {
+	const char *source, *target, *type;
+	int fatal;
+};
+
+static const struct mount_point mount_points[] = {
+	{ "proc", "/proc", "proc", 1 },
+	{ "sysfs", "/sys", "sysfs", 1 },
+	{ "devtmpfs", "/dev", "devtmpfs", 1 },
+	{ "debugfs", DEBUGFS, "debugfs", 0 },
+};
+
+/* True when @path is already the root of a mount (the kernel may mount it). */
+static int is_mount_point(const char *path)
+{
+	char parent[PATH_MAX];
+	struct stat self, up;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	if (stat(path, &self) || stat(parent, &up))
+		return 0;
+	return self.st_dev != up.st_dev;
+}
+
+static int mount_one(const struct mount_point *mp)
+{
+	if (is_mount_point(mp->target))
+		return 0;
+	mkdir(mp->target, 0755);
+	if (mount(mp->source, mp->target, mp->type, 0, NULL) && errno != EBUSY)
+		return -1;
+	return 0;
+}
+
+/* Without /dev/console in the initramfs the kernel gives us no stdout. */
+static void ensure_console(void)
+{
+	int fd;
+
+	if (fcntl(STDOUT_FILENO, F_GETFD) >= 0)
+		return;
+	mount_one(&mount_points[2]);	/* devtmpfs */
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+/* Mounts everything; fills @why and returns -1 if a vital mount failed. */
+static int mount_all(char *why, size_t len)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++) {
+		const struct mount_point *mp = &mount_points[i];
+
+		if (!mount_one(mp))
+			continue;
+		printf("# mount %s on %s failed: %s\n", mp->type, mp->target,
+		       strerror(errno));
+		if (mp->fatal && !ret) {
+			snprintf(why, len, "mount %s on %s: %s", mp->type,
+				 mp->target, strerror(errno));
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static void set_option(const char *key, const char *value)
+{
+	if (!strcmp(key, "echo_port"))
+		cfg.echo_port = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "console_in"))
+		cfg.console_in = strtoull(value, NULL, 0);
+	else if (!strcmp(key, "balloon"))
+		cfg.balloon = strtol(value, NULL, 0) != 0;
+	else if (!strcmp(key, "blk_mb"))
+		cfg.blk_mb = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "skip"))
+		snprintf(cfg.skip, sizeof(cfg.skip), "%s", value);
+}
+
+static void parse_cmdline(void)
+{
+	char text[4096];
+	char *word, *save, *eq;
+
+	if (read_text("/proc/cmdline", text, sizeof(text)) < 0)
+		return;
+	for (word = strtok_r(text, " \t\n", &save); word;
+	     word = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(word, "harness.", 8))
+			continue;
+		eq = strchr(word, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		set_option(word + 8, eq + 1);
+	}
+	printf("# config echo_port=%u console_in=%llu balloon=%d blk_mb=%u skip=%s\n",
+	       cfg.echo_port, cfg.console_in, cfg.balloon, cfg.blk_mb,
+	       cfg.skip[0] ? cfg.skip : "-");
+}
+
+/* ---- virtio device discovery ---- */
+
+static void scan_virtio_devices(void)
+{
+	struct name_list list;
+	char path[PATH_MAX];
+	unsigned long long id;
+	int i;
+
+	list_dir(VIRTIO_DEVICES, "virtio", &list);
+	num_virtio = 0;
+	for (i = 0; i < list.count && num_virtio < MAX_VIRTIO; i++) {
+		struct virtio_dev *dev = &virtio_devs[num_virtio++];
+
+		snprintf(dev->name, sizeof(dev->name), "%s", list.names[i]);
+		snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/driver",
+			 dev->name);
+		if (readlink_base(path, dev->driver, sizeof(dev->driver)))
+			dev->driver[0] = '\0';
+		snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/device",
+			 dev->name);
+		dev->id = read_ull(path, &id) ? 0 : (unsigned int)id;
+	}
+	free(list.names);
+}
+
+/* A virtio-blk device is usable once its disk has a /dev node. */
+static int virtio_blk_ready(const struct virtio_dev *dev)
+{
+	struct name_list disks;
+	char path[PATH_MAX];
+	int i, ready;
+
+	snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/block", dev->name);
+	list_dir(path, "", &disks);
+	ready = disks.count > 0;
+	for (i = 0; i < disks.count; i++) {
+		snprintf(path, sizeof(path), "/dev/%s", disks.names[i]);
+		ready &= path_exists(path);
+	}
+	free(disks.names);
+	return ready;
+}
+
+static int virtio_settled(char *why, size_t len)
+{
+	int i;
+
+	for (i = 0; i < num_virtio; i++) {
+		const struct virtio_dev *dev = &virtio_devs[i];
+
+		if (!dev->driver[0]) {
+			snprintf(why, len, "%.64s has no driver", dev->name);
+			return 0;
+		}
+		if (dev->id == VIRTIO_ID_BLOCK && !virtio_blk_ready(dev)) {
+			snprintf(why, len, "%.64s has no /dev node", dev->name);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Probing may still run; wait until two scans in a row look complete. */
+static void wait_virtio_settled(void)
+{
+	long long start = now_ms();
+	char why[NAME_LEN + 32] = "device count still changing";
+	int last_count = -1;
+
+	for (;;) {
+		scan_virtio_devices();
+		if (virtio_settled(why, sizeof(why)) &&
+		    num_virtio == last_count) {
+			printf("# virtio: %d devices settled after %lld ms\n",
+			       num_virtio, now_ms() - start);
+			return;
+		}
+		last_count = num_virtio;
+		if (now_ms() - start >= 10000) {
+			printf("# virtio: not settled after 10 s: %s\n", why);
+			return;
+		}
+		sleep_ms(100);
+	}
+}
+
+static const char *virtio_transport(const char *name)
+{
+	char path[PATH_MAX];
+	char *real;
+	const char *transport = "other";
+
+	snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s", name);
+	real = realpath(path, NULL);
+	if (!real)
+		return transport;
+	if (strstr(real, "/pci"))
+		transport = "pci";
+	else if (strstr(real, "mmio"))
+		transport = "mmio";
+	free(real);
+	return transport;
+}
+
+static int virtio_access_platform(const char *name)
+{
+	char path[PATH_MAX], features[256];
+
+	snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/features", name);
+	if (read_text(path, features, sizeof(features)) <= VIRTIO_F_ACCESS_PLATFORM)
+		return 0;
+	return features[VIRTIO_F_ACCESS_PLATFORM] == '1';
+}
+
+/* " dma_mode=<mode>[ dma_dev=<dev>]" from the virtio debugfs file. */
+static void virtio_dma_mode(const char *name, char *out, size_t len)
+{
+	char path[PATH_MAX], text[256], mode[64], dev[64];
+	const char *dev_name = dev;
+	int words;
+
+	snprintf(path, sizeof(path), DEBUGFS "/virtio/%s/dma_mode", name);
+	if (read_text(path, text, sizeof(text)) < 0)
+		words = 0;
+	else
+		words = sscanf(text, "%63s %63s", mode, dev);
+	if (words < 1) {
+		snprintf(out, len, " dma_mode=n/a");
+		return;
+	}
+	if (words < 2) {
+		snprintf(out, len, " dma_mode=%s", mode);
+		return;
+	}
+	if (!strncmp(dev, "dev=", 4))
+		dev_name += 4;
+	snprintf(out, len, " dma_mode=%s dma_dev=%s", mode, dev_name);
+}
+
+static void print_device_table(void)
+{
+	char dma[160];
+	int i;
+
+	for (i = 0; i < num_virtio; i++) {
+		const struct virtio_dev *dev = &virtio_devs[i];
+
+		virtio_dma_mode(dev->name, dma, sizeof(dma));
+		printf("harness: device %s driver=%s transport=%s id=%u access_platform=%d%s\n",
+		       dev->name, dev->driver[0] ? dev->driver : "none",
+		       virtio_transport(dev->name), dev->id,
+		       virtio_access_platform(dev->name), dma);
+	}
+}
+
+static void print_swiotlb(const char *when)
+{
+	char word[64];
+
+	if (read_word(SWIOTLB_HIWATER, word, sizeof(word)))
+		snprintf(word, sizeof(word), "n/a");
+	printf("harness: swiotlb used_hiwater=%s %s\n", word, when);
+}
+
+/* ---- block ---- */
+
+#define BLK_RW_START (2 * MiB)
+#define BLK_SLOT_SIZE (128 * KiB)
+
+struct blk_disk {
+	char name[NAME_LEN];
+	char dev_path[NAME_LEN + 8];
+	unsigned long long size;	/* bytes */
+	unsigned int index;
+};
+
+struct blk_rw_arg {
+	const struct blk_disk *disk;
+	unsigned long long disk_off;
+	size_t size;
+	size_t buf_off;
+	uint64_t seed;
+};
+
+struct blk_random_arg {
+	const struct blk_disk *disk;
+	unsigned long long region_off;
+	unsigned long long region_len;
+	uint64_t seed;
+};
+
+struct blk_slot {
+	unsigned long long off;
+	size_t len;
+	size_t buf_off;
+	uint64_t seed;
+};
+
+static const struct {
+	size_t size;
+	size_t buf_offs[3];
+	int num_offs;
+} blk_rw_cases[] = {
+	{ 512, { 0, 512 }, 2 },
+	{ 4096, { 0, 512 }, 2 },
+	{ 8192 + 512, { 0, 512 }, 2 },
+	{ 65536, { 0, 512, 3584 }, 3 },	/* 3584: the buffer spans pages */
+	{ 300 * KiB, { 0, 512 }, 2 },
+	{ 1 * MiB, { 0, 512 }, 2 },
+};
+
+/* Page aligned buffer with room for any in-page offset in front. */
+static unsigned char *alloc_aligned(size_t len)
+{
+	void *buf;
+
+	if (posix_memalign(&buf, 4096, len + 4096))
+		return NULL;
+	return buf;
+}
+
+/* The read-back buffer sits at another in-page offset than the write one. */
+static size_t read_buf_off(size_t write_off)
+{
+	return (write_off + 1024) % 4096;
+}
+
+static ssize_t pio_full(int fd, unsigned char *buf, size_t len,
+			unsigned long long off, int write)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		if (write)
+			n = pwrite(fd, buf + done, len - done, off + done);
+		else
+			n = pread(fd, buf + done, len - done, off + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)done;
+		done += n;
+	}
+	return done;
+}
+
+/* Transfers exactly @len bytes or fails with a reason. */
+static int blk_io(int fd, unsigned char *buf, size_t len,
+		  unsigned long long off, int write)
+{
+	ssize_t n = pio_full(fd, buf, len, off, write);
+
+	if (n == (ssize_t)len)
+		return 1;
+	if (n < 0)
+		return fail("%s of %zu bytes at %llu: %s",
+			    write ? "write" : "read", len, off, strerror(errno));
+	return fail("short %s at %llu: %zd of %zu bytes",
+		    write ? "write" : "read", off, n, len);
+}
+
+static int check_blk_hostpattern(const void *arg)
+{
+	const struct blk_disk *disk = arg;
+	unsigned char *buf;
+	size_t i;
+	int fd, ok;
+
+	if (disk->size < HOST_PATTERN_LEN)
+		return fail("disk has only %llu bytes", disk->size);
+	buf = alloc_aligned(HOST_PATTERN_LEN);
+	fd = open(disk->dev_path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (!buf || fd < 0)
+		return fail("open %s: %s", disk->dev_path, strerror(errno));
+	ok = blk_io(fd, buf, HOST_PATTERN_LEN, 0, 0);
+	for (i = 0; ok && i < HOST_PATTERN_LEN; i++)
+		if (buf[i] != host_pattern_byte(i))
+			ok = fail("first mismatch at offset %zu: expected 0x%02x got 0x%02x",
+				  i, host_pattern_byte(i), buf[i]);
+	close(fd);
+	free(buf);
+	return ok;
+}
+
+static int check_blk_rw(const void *arg)
+{
+	const struct blk_rw_arg *rw = arg;
+	unsigned char *wbase = alloc_aligned(rw->size);
+	unsigned char *rbase = alloc_aligned(rw->size);
+	unsigned char *wbuf, *rbuf;
+	int fd, ok;
+
+	fd = open(rw->disk->dev_path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (!wbase || !rbase || fd < 0)
+		return fail("open %s: %s", rw->disk->dev_path, strerror(errno));
+	wbuf = wbase + rw->buf_off;
+	rbuf = rbase + read_buf_off(rw->buf_off);
+	pattern_fill(wbuf, rw->size, rw->seed);
+	memset(rbuf, 0x5a, rw->size);
+	ok = blk_io(fd, wbuf, rw->size, rw->disk_off, 1);
+	if (ok && fsync(fd))
+		ok = fail("fsync: %s", strerror(errno));
+	ok = ok && blk_io(fd, rbuf, rw->size, rw->disk_off, 0);
+	ok = ok && verify_bytes(rbuf, wbuf, rw->size, "read-back");
+	close(fd);
+	free(wbase);
+	free(rbase);
+	return ok;
+}
+
+/* Random length, position and buffer offset for slot @i. */
+static void blk_plan_slot(struct blk_slot *slot, unsigned int i,
+			  const struct blk_random_arg *r, uint64_t *rng)
+{
+	size_t sectors = BLK_SLOT_SIZE / 512;
+	size_t len_sectors = 1 + xorshift64_next(rng) % sectors;
+
+	slot->len = len_sectors * 512;
+	slot->off = r->region_off + (unsigned long long)i * BLK_SLOT_SIZE +
+		    512 * (xorshift64_next(rng) % (sectors - len_sectors + 1));
+	slot->buf_off = 512 * (xorshift64_next(rng) % 8);
+	slot->seed = r->seed ^ ((uint64_t)i << 20);
+}
+
+/* Shuffled slot order, so consecutive writes land at random offsets. */
+static void shuffle(unsigned int *order, unsigned int n, uint64_t *rng)
+{
+	unsigned int i, j, tmp;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n; i > 1; i--) {
+		j = xorshift64_next(rng) % i;
+		tmp = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = tmp;
+	}
+}
+
+static int blk_random_write(int fd, struct blk_slot *slots, unsigned int n,
+			    unsigned char *base, const struct blk_random_arg *r)
+{
+	unsigned int *order = calloc(n, sizeof(*order));
+	uint64_t rng = pattern_state(r->seed);
+	unsigned int i;
+	int ok = 1;
+
+	if (!order)
+		return fail("out of memory");
+	shuffle(order, n, &rng);
+	for (i = 0; ok && i < n; i++) {
+		struct blk_slot *slot = &slots[order[i]];
+
+		blk_plan_slot(slot, order[i], r, &rng);
+		pattern_fill(base + slot->buf_off, slot->len, slot->seed);
+		ok = blk_io(fd, base + slot->buf_off, slot->len, slot->off, 1);
+	}
+	free(order);
+	if (ok && fsync(fd))
+		ok = fail("fsync: %s", strerror(errno));
+	return ok;
+}
+
+static int blk_random_verify(int fd, const struct blk_slot *slots,
+			     unsigned int n, unsigned char *base,
+			     unsigned char *want)
+{
+	char what[64];
+	unsigned int i;
+	int ok = 1;
+
+	for (i = 0; ok && i < n; i++) {
+		const struct blk_slot *slot = &slots[i];
+		unsigned char *buf = base + read_buf_off(slot->buf_off);
+
+		memset(buf, 0x5a, slot->len);
+		pattern_fill(want, slot->len, slot->seed);
+		snprintf(what, sizeof(what), "slot %u at %llu", i, slot->off);
+		ok = blk_io(fd, buf, slot->len, slot->off, 0) &&
+		     verify_bytes(buf, want, slot->len, what);
+	}
+	return ok;
+}
+
+static int check_blk_random(const void *arg)
+{
+	const struct blk_random_arg *r = arg;
+	unsigned int n = r->region_len / BLK_SLOT_SIZE;
+	struct blk_slot *slots = calloc(n, sizeof(*slots));
+	unsigned char *base = alloc_aligned(BLK_SLOT_SIZE);
+	unsigned char *want = malloc(BLK_SLOT_SIZE);
+	unsigned long long bytes = 0;
+	unsigned int i;
+	int fd, ok;
+
+	fd = open(r->disk->dev_path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (!slots || !base || !want || fd < 0)
+		return fail("open %s: %s", r->disk->dev_path, strerror(errno));
+	ok = blk_random_write(fd, slots, n, base, r) &&
+	     blk_random_verify(fd, slots, n, base, want);
+	for (i = 0; i < n; i++)
+		bytes += slots[i].len;
+	printf("# blk %s: random: %u slots of up to %llu KiB at %llu MiB, %llu bytes written\n",
+	       r->disk->name, n, BLK_SLOT_SIZE / KiB, r->region_off / MiB,
+	       bytes);
+	close(fd);
+	free(slots);
+	free(base);
+	free(want);
+	return ok;
+}
+
+static int blk_disk_info(struct blk_disk *disk, const char *name,
+			 unsigned int index)
+{
+	char path[PATH_MAX];
+	unsigned long long sectors, lbs = 0, ro = 0;
+
+	snprintf(disk->name, sizeof(disk->name), "%s", name);
+	snprintf(disk->dev_path, sizeof(disk->dev_path), "/dev/%s", name);
+	disk->index = index;
+	snprintf(path, sizeof(path), "/sys/block/%s/size", name);
+	if (read_ull(path, &sectors))
+		sectors = 0;
+	disk->size = sectors * 512;
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/logical_block_size",
+		 name);
+	read_ull(path, &lbs);
+	snprintf(path, sizeof(path), "/sys/block/%s/ro", name);
+	read_ull(path, &ro);
+	printf("# blk %s: size=%llu logical_block_size=%llu ro=%llu\n",
+	       name, disk->size, lbs, ro);
+	return ro != 0;
+}
+
+/* Returns the first byte after the regions of the rw checks. */
+static unsigned long long run_blk_rw_checks(const struct blk_disk *disk)
+{
+	unsigned long long off = BLK_RW_START;
+	struct blk_rw_arg rw = { .disk = disk };
+	char name[NAME_LEN + 64];
+	unsigned int c, k, test = 0;
+
+	for (c = 0; c < sizeof(blk_rw_cases) / sizeof(blk_rw_cases[0]); c++) {
+		for (k = 0; k < (unsigned int)blk_rw_cases[c].num_offs; k++) {
+			rw.size = blk_rw_cases[c].size;
+			rw.buf_off = blk_rw_cases[c].buf_offs[k];
+			rw.disk_off = off;
+			rw.seed = 0xB10CULL << 48 | (uint64_t)disk->index << 32 |
+				  ++test;
+			snprintf(name, sizeof(name), "blk-%s-rw-%zu-bufoff%zu",
+				 disk->name, rw.size, rw.buf_off);
+			off += (rw.size + 4095) / 4096 * 4096;
+			if (rw.disk_off + rw.size > disk->size) {
+				printf("# %s: skipped, disk too small\n", name);
+				continue;
+			}
+			run_check(name, 30, check_blk_rw, &rw);
+		}
+	}
+	return off;
+}
+
+static void run_blk_random_check(const struct blk_disk *disk,
+				 unsigned long long start)
+{
+	struct blk_random_arg r = { .disk = disk };
+	char name[NAME_LEN + 64];
+
+	snprintf(name, sizeof(name), "blk-%s-random-%uMiB", disk->name,
+		 cfg.blk_mb);
+	/* after 4 MiB and after the rw regions, on a MiB boundary */
+	r.region_off = (start > 4 * MiB ? start + MiB - 1 : 4 * MiB) / MiB * MiB;
+	r.region_len = cfg.blk_mb * MiB;
+	if (r.region_off + r.region_len > disk->size)
+		r.region_len = disk->size > r.region_off ?
+			       (disk->size - r.region_off) / BLK_SLOT_SIZE * BLK_SLOT_SIZE : 0;
+	if (r.region_len < cfg.blk_mb * MiB)
+		printf("# %s: disk too small, region cut to %llu KiB at %llu MiB\n",
+		       name, r.region_len / KiB, r.region_off / MiB);
+	if (!r.region_len)
+		return;
+	r.seed = 0x7A4D0ULL << 40 | disk->index;
+	run_check(name, 30 + 4 * cfg.blk_mb, check_blk_random, &r);
+}
+
+static void run_blk_checks(void)
+{
+	struct name_list disks;
+	struct blk_disk disk;
+	char name[NAME_LEN + 64];
+	unsigned long long end;
+	int i;
+
+	list_dir("/sys/block", "vd", &disks);
+	for (i = 0; i < disks.count; i++) {
+		int read_only = blk_disk_info(&disk, disks.names[i], i);
+
+		snprintf(name, sizeof(name), "blk-%s-hostpattern", disk.name);
+		run_check(name, 30, check_blk_hostpattern, &disk);
+		if (read_only) {
+			printf("# blk %s: read-only, no write checks\n",
+			       disk.name);
+			continue;
+		}
+		end = run_blk_rw_checks(&disk);
+		if (cfg.blk_mb)
+			run_blk_random_check(&disk, end);
+	}
+	free(disks.names);
+}
+
+/* ---- network ---- */
+
+#define ETH_ADDR_LEN 6
+#define ETH_HDR_LEN 14
+#define HARNESS_ETHERTYPE 0x88B5
+#define RAW_FRAMES 64
+#define GUEST_ADDR "10.0.2.15"
+#define GUEST_NETMASK "255.255.255.0"
+#define ECHO_HOST "10.0.2.2"
+#define UDP_DATAGRAMS 32
+#define TCP_ECHO_LEN (1 * MiB)
+#define TCP_CHUNK (16 * KiB)
+
+struct nic {
+	char name[IFNAMSIZ];
+	int index;
+	unsigned char mac[ETH_ADDR_LEN];
+};
+
+struct raw_arg {
+	const struct nic *from, *to;
+	uint64_t seed;
+};
+
+struct echo_arg {
+	int addr_ok;
+};
+
+static const size_t raw_payload_sizes[] = { 46, 60, 64, 200, 1000, 1486 };
+
+static int nic_ioctl(const char *name, unsigned long request,
+		     struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret, err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	ret = ioctl(fd, request, ifr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static int nic_up(const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (nic_ioctl(name, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return nic_ioctl(name, SIOCSIFFLAGS, &ifr);
+}
+
+static int nic_set_ipv4(const char *name, unsigned long request,
+			const char *addr)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	return nic_ioctl(name, request, &ifr);
+}
+
+static int nic_query(struct nic *nic)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (nic_ioctl(nic->name, SIOCGIFINDEX, &ifr))
+		return -1;
+	nic->index = ifr.ifr_ifindex;
+	if (nic_ioctl(nic->name, SIOCGIFHWADDR, &ifr))
+		return -1;
+	memcpy(nic->mac, ifr.ifr_hwaddr.sa_data, ETH_ADDR_LEN);
+	return 0;
+}
+
+static int find_virtio_nics(struct nic *nics, int max)
+{
+	struct name_list ifs;
+	char path[PATH_MAX], driver[NAME_LEN];
+	int i, n = 0;
+
+	list_dir("/sys/class/net", "", &ifs);
+	for (i = 0; i < ifs.count && n < max; i++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
+			 ifs.names[i]);
+		if (readlink_base(path, driver, sizeof(driver)) ||
+		    strcmp(driver, "virtio_net") ||
+		    strlen(ifs.names[i]) >= IFNAMSIZ)
+			continue;
+		memset(&nics[n], 0, sizeof(nics[n]));
+		memcpy(nics[n].name, ifs.names[i], strlen(ifs.names[i]) + 1);
+		n++;
+	}
+	free(ifs.names);
+	return n;
+}
+
+static int nic_carrier(const char *name)
+{
+	char path[PATH_MAX];
+	unsigned long long carrier;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", name);
+	return !read_ull(path, &carrier) && carrier == 1;
+}
+
+/* Brings lo and the NICs up and waits up to 5 s for all carriers. */
+static void nics_up(struct nic *nics, int n)
+{
+	long long deadline = now_ms() + 5000;
+	int i, all;
+
+	if (nic_up("lo"))
+		printf("# net lo: up failed: %s\n", strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (nic_up(nics[i].name))
+			printf("# net %s: up failed: %s\n", nics[i].name,
+			       strerror(errno));
+		if (nic_query(&nics[i]))
+			printf("# net %s: no index or MAC: %s\n",
+			       nics[i].name, strerror(errno));
+	}
+	do {
+		for (i = 0, all = 1; i < n; i++)
+			all &= nic_carrier(nics[i].name);
+		if (!all)
+			sleep_ms(100);
+	} while (!all && ms_left(deadline));
+	for (i = 0; i < n; i++) {
+		const unsigned char *m = nics[i].mac;
+
+		printf("# net %s: ifindex=%d mac=%02x:%02x:%02x:%02x:%02x:%02x carrier=%d\n",
+		       nics[i].name, nics[i].index, m[0], m[1], m[2], m[3],
+		       m[4], m[5], nic_carrier(nics[i].name));
+	}
+}
+
+static int packet_socket(int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(HARNESS_ETHERTYPE),
+		.sll_ifindex = ifindex,
+	};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+			htons(HARNESS_ETHERTYPE));
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* Frame @seq: header, 4 byte sequence number, then pattern bytes. */
+static size_t raw_build_frame(unsigned char *frame, const struct raw_arg *raw,
+			      uint32_t seq)
+{
+	size_t payload = raw_payload_sizes[seq % (sizeof(raw_payload_sizes) /
+						  sizeof(raw_payload_sizes[0]))];
+
+	memcpy(frame, raw->to->mac, ETH_ADDR_LEN);
+	memcpy(frame + ETH_ADDR_LEN, raw->from->mac, ETH_ADDR_LEN);
+	frame[12] = HARNESS_ETHERTYPE >> 8;
+	frame[13] = HARNESS_ETHERTYPE & 0xff;
+	put_be32(frame + ETH_HDR_LEN, seq);
+	pattern_fill(frame + ETH_HDR_LEN + 4, payload - 4, raw->seed + seq);
+	return ETH_HDR_LEN + payload;
+}
+
+/* Frames that are ours: inbound, our ethertype, from the sending NIC. */
+static int raw_is_ours(const unsigned char *buf, ssize_t n,
+		       const struct sockaddr_ll *sll, const struct raw_arg *raw)
+{
+	return n >= ETH_HDR_LEN + 4 && sll->sll_pkttype != PACKET_OUTGOING &&
+	       !memcmp(buf + ETH_ADDR_LEN, raw->from->mac, ETH_ADDR_LEN) &&
+	       buf[12] == HARNESS_ETHERTYPE >> 8 &&
+	       buf[13] == (HARNESS_ETHERTYPE & 0xff);
+}
+
+/* Waits up to 2 s for frame @seq on @fd and checks every byte. */
+static int raw_receive(int fd, const unsigned char *want, size_t len,
+		       uint32_t seq, const struct raw_arg *raw)
+{
+	long long deadline = now_ms() + 2000;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char buf[2048];
+	struct sockaddr_ll sll;
+	socklen_t sll_len;
+	ssize_t n;
+
+	while (ms_left(deadline)) {
+		if (poll(&pfd, 1, ms_left(deadline)) <= 0)
+			continue;
+		sll_len = sizeof(sll);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll,
+			     &sll_len);
+		if (!raw_is_ours(buf, n, &sll, raw))
+			continue;
+		if (get_be32(buf + ETH_HDR_LEN) != seq) {
+			printf("# frame %u: ignored stale frame %u\n", seq,
+			       get_be32(buf + ETH_HDR_LEN));
+			continue;
+		}
+		if ((size_t)n != len) {
+			printf("# frame %u: %zd bytes, expected %zu\n", seq, n,
+			       len);
+			return 0;
+		}
+		if (!verify_bytes(buf, want, len, "frame")) {
+			printf("# frame %u: %s\n", seq, fail_reason);
+			return 0;
+		}
+		return 1;
+	}
+	printf("# frame %u: not received within 2 s\n", seq);
+	return 0;
+}
+
+static int check_net_raw(const void *arg)
+{
+	const struct raw_arg *raw = arg;
+	int tx = packet_socket(raw->from->index);
+	int rx = packet_socket(raw->to->index);
+	unsigned char frame[ETH_HDR_LEN + 1500];
+	int verified = 0;
+	uint32_t seq;
+	size_t len;
+
+	if (tx < 0 || rx < 0)
+		return fail("packet socket: %s", strerror(errno));
+	for (seq = 0; seq < RAW_FRAMES; seq++) {
+		len = raw_build_frame(frame, raw, seq);
+		if (send(tx, frame, len, MSG_NOSIGNAL) != (ssize_t)len) {
+			printf("# frame %u: send failed: %s\n", seq,
+			       strerror(errno));
+			continue;
+		}
+		verified += raw_receive(rx, frame, len, seq, raw);
+	}
+	printf("# net %s->%s: %d of %d frames verified\n", raw->from->name,
+	       raw->to->name, verified, RAW_FRAMES);
+	close(tx);
+	close(rx);
+	if (verified != RAW_FRAMES)
+		return fail("%d of %d frames verified", verified, RAW_FRAMES);
+	return 1;
+}
+
+/* Connected socket to the host echo service; non-blocking for TCP. */
+static int echo_socket(int type)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(cfg.echo_port),
+	};
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, ECHO_HOST, &sin.sin_addr);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 if the echo of @buf came back, 0 if not, -1 if it came back wrong. */
+static int udp_echo_once(int fd, const unsigned char *buf, size_t len,
+			 unsigned char *rbuf)
+{
+	long long deadline = now_ms() + 2000;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return 0;
+	while (ms_left(deadline)) {
+		if (poll(&pfd, 1, ms_left(deadline)) <= 0)
+			continue;
+		n = recv(fd, rbuf, 2048, MSG_DONTWAIT);
+		/* sizes are unique, so another length is a late echo */
+		if (n != (ssize_t)len)
+			continue;
+		return verify_bytes(rbuf, buf, len, "echo") ? 1 : -1;
+	}
+	return 0;
+}
+
+static int check_net_echo_udp(const void *arg)
+{
+	const struct echo_arg *echo = arg;
+	unsigned char buf[1400], rbuf[2048];
+	int fd, i, try, ret = 0;
+	size_t len;
+
+	if (!echo->addr_ok)
+		return fail("address setup failed");
+	fd = echo_socket(SOCK_DGRAM);
+	if (fd < 0)
+		return fail("udp socket: %s", strerror(errno));
+	for (i = 0; i < UDP_DATAGRAMS; i++) {
+		len = 1 + (size_t)i * 1399 / (UDP_DATAGRAMS - 1);
+		pattern_fill(buf, len, 0xEC40000ULL + i);
+		/* slirp may drop a datagram while it resolves our MAC */
+		for (try = 0, ret = 0; try < 3 && !ret; try++)
+			ret = udp_echo_once(fd, buf, len, rbuf);
+		if (ret != 1)
+			break;
+	}
+	close(fd);
+	if (ret == 0)
+		return fail("datagram %d (%zu bytes): no echo after 3 tries",
+			    i, len);
+	if (ret < 0)
+		return fail("datagram %d: %s", i, fail_reason);
+	printf("# net echo udp: %d datagrams of 1..1400 bytes verified\n",
+	       UDP_DATAGRAMS);
+	return 1;
+}
+
+static int tcp_wait_connected(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&pfd, 1, 5000) <= 0)
+		return fail("connect: no answer within 5 s");
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return fail("connect: %s", strerror(err));
+	return 1;
+}
+
+/* Sends all of @tx while reading the echo into @rx; 20 s bound. */
+static int tcp_echo_stream(int fd, const unsigned char *tx, unsigned char *rx)
+{
+	long long deadline = now_ms() + 20000;
+	struct pollfd pfd = { .fd = fd };
+	size_t sent = 0, got = 0, chunk;
+	ssize_t n;
+
+	while (got < TCP_ECHO_LEN) {
+		pfd.events = POLLIN | (sent < TCP_ECHO_LEN ? POLLOUT : 0);
+		if (!ms_left(deadline) || poll(&pfd, 1, ms_left(deadline)) == 0)
+			return fail("timed out: sent %zu, received %zu", sent,
+				    got);
+		chunk = TCP_ECHO_LEN - sent < TCP_CHUNK ? TCP_ECHO_LEN - sent :
+							  TCP_CHUNK;
+		if (pfd.revents & POLLOUT) {
+			n = send(fd, tx + sent, chunk, MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return fail("send: %s", strerror(errno));
+			sent += n > 0 ? n : 0;
+		}
+		n = recv(fd, rx + got, TCP_ECHO_LEN - got, MSG_DONTWAIT);
+		if (n == 0)
+			return fail("peer closed after %zu bytes", got);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return fail("recv: %s", strerror(errno));
+		got += n > 0 ? n : 0;
+	}
+	return 1;
+}
+
+static int check_net_echo_tcp(const void *arg)
+{
+	const struct echo_arg *echo = arg;
+	unsigned char *tx = malloc(TCP_ECHO_LEN), *rx = malloc(TCP_ECHO_LEN);
+	int fd, ok;
+
+	if (!echo->addr_ok)
+		return fail("address setup failed");
+	if (!tx || !rx)
+		return fail("out of memory");
+	fd = echo_socket(SOCK_STREAM | SOCK_NONBLOCK);
+	if (fd < 0)
+		return fail("tcp socket: %s", strerror(errno));
+	pattern_fill(tx, TCP_ECHO_LEN, 0x7C9EC40ULL);
+	ok = tcp_wait_connected(fd) && tcp_echo_stream(fd, tx, rx) &&
+	     verify_bytes(rx, tx, TCP_ECHO_LEN, "echo");
+	if (ok)
+		printf("# net echo tcp: %llu bytes verified\n", TCP_ECHO_LEN);
+	close(fd);
+	free(tx);
+	free(rx);
+	return ok;
+}
+
+static void run_net_echo_checks(const struct nic *nic)
+{
+	struct echo_arg echo = { .addr_ok = 1 };
+
+	if (nic_set_ipv4(nic->name, SIOCSIFADDR, GUEST_ADDR) ||
+	    nic_set_ipv4(nic->name, SIOCSIFNETMASK, GUEST_NETMASK)) {
+		printf("# net %s: address setup failed: %s\n", nic->name,
+		       strerror(errno));
+		echo.addr_ok = 0;
+	} else {
+		printf("# net %s: address " GUEST_ADDR "/24, echo at " ECHO_HOST ":%u\n",
+		       nic->name, cfg.echo_port);
+	}
+	run_check("net-echo-udp", 40, check_net_echo_udp, &echo);
+	run_check("net-echo-tcp", 30, check_net_echo_tcp, &echo);
+}
+
+static void run_net_checks(void)
+{
+	struct nic nics[MAX_NICS];
+	struct raw_arg raw;
+	char name[2 * IFNAMSIZ + 16];
+	int n = find_virtio_nics(nics, MAX_NICS), dir;
+
+	if (!n)
+		return;
+	nics_up(nics, n);
+	for (dir = 0; n >= 2 && dir < 2; dir++) {
+		raw.from = &nics[dir];
+		raw.to = &nics[1 - dir];
+		raw.seed = 0x88B50000ULL + ((uint64_t)dir << 16);
+		snprintf(name, sizeof(name), "net-%.15s-to-%.15s-raw",
+			 raw.from->name, raw.to->name);
+		run_check(name, 5 + RAW_FRAMES * 3, check_net_raw, &raw);
+	}
+	if (cfg.echo_port)
+		run_net_echo_checks(&nics[0]);
+}
+
+/* ---- rng ---- */
+
+static int read_exact(int fd, unsigned char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+static int all_one_value(const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		if (buf[i] != buf[0])
+			return 0;
+	return 1;
+}
+
+/* A blocking read that hangs is ended by run_check's 5 s limit. */
+static int check_rng(const void *arg)
+{
+	unsigned char a[4096], b[4096];
+	char current[NAME_LEN];
+	int fd, ok = 1;
+
+	(void)arg;
+	if (read_word("/sys/class/misc/hw_random/rng_current", current,
+		      sizeof(current)))
+		snprintf(current, sizeof(current), "(unreadable)");
+	printf("# rng_current=%s\n", current);
+	if (!strstr(current, "virtio"))
+		return fail("rng_current is %s, not virtio", current);
+	fd = open("/dev/hwrng", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("open /dev/hwrng: %s", strerror(errno));
+	if (read_exact(fd, a, sizeof(a)) || read_exact(fd, b, sizeof(b)))
+		ok = fail("read /dev/hwrng: %s", strerror(errno));
+	else if (all_one_value(a, sizeof(a)) || all_one_value(b, sizeof(b)))
+		ok = fail("a 4096 byte read is all 0x%02x",
+			  all_one_value(a, sizeof(a)) ? a[0] : b[0]);
+	else if (!memcmp(a, b, sizeof(a)))
+		ok = fail("two reads returned identical data");
+	close(fd);
+	return ok;
+}
+
+/* ---- console ---- */
+
+#define CONSOLE_OUT_LEN 65536
+#define CONSOLE_OUT_SEED 0xC0FFEEULL
+#define CONSOLE_IN_SEED 0xFEEDULL
+
+struct console_arg {
+	int fd;
+};
+
+/* Ports appear after the driver binds, once the host announces them. */
+static int find_console_port(char *port, size_t len)
+{
+	long long deadline = now_ms() + 5000;
+	struct name_list ports;
+	char path[PATH_MAX], name[NAME_LEN];
+	int i, found;
+
+	do {
+		list_dir("/sys/class/virtio-ports", "", &ports);
+		for (i = 0, found = 0; i < ports.count && !found; i++) {
+			snprintf(path, sizeof(path),
+				 "/sys/class/virtio-ports/%s/name",
+				 ports.names[i]);
+			snprintf(port, len, "/dev/%s", ports.names[i]);
+			found = !read_word(path, name, sizeof(name)) &&
+				!strcmp(name, CONSOLE_PORT_NAME) &&
+				path_exists(port);
+		}
+		free(ports.names);
+		if (!found)
+			sleep_ms(100);
+	} while (!found && ms_left(deadline));
+	return found ? 0 : -1;
+}
+
+static int check_console_write(const void *arg)
+{
+	const struct console_arg *con = arg;
+	unsigned char *buf = malloc(CONSOLE_OUT_LEN);
+	size_t done = 0;
+	ssize_t n;
+
+	if (!buf)
+		return fail("out of memory");
+	console_pattern_fill(buf, CONSOLE_OUT_LEN, CONSOLE_OUT_SEED);
+	while (done < CONSOLE_OUT_LEN) {
+		n = write(con->fd, buf + done, CONSOLE_OUT_LEN - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return fail("write after %zu bytes: %s", done,
+				    strerror(errno));
+		}
+		done += n;
+	}
+	free(buf);
+	printf("harness: console wrote %d seed 0x%llx\n", CONSOLE_OUT_LEN,
+	       CONSOLE_OUT_SEED);
+	return 1;
+}
+
+/* Reads exactly @len bytes within 10 s. */
+static int console_read_all(int fd, unsigned char *buf, size_t len)
+{
+	long long deadline = now_ms() + 10000;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (!ms_left(deadline) || poll(&pfd, 1, ms_left(deadline)) == 0)
+			return fail("got %zu of %zu bytes within 10 s", got,
+				    len);
+		n = (pfd.revents & POLLIN) ? read(fd, buf + got, len - got) : 0;
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return fail("read after %zu bytes: %s", got,
+				    strerror(errno));
+		/* POLLHUP or EOF: the host side is not connected (yet) */
+		if (n <= 0)
+			sleep_ms(10);
+		else
+			got += n;
+	}
+	return 1;
+}
+
+static int check_console_read(const void *arg)
+{
+	const struct console_arg *con = arg;
+	size_t len = cfg.console_in;
+	unsigned char *got = malloc(len), *want = malloc(len);
+	int ok;
+
+	if (!got || !want)
+		return fail("out of memory for %zu bytes", len);
+	console_pattern_fill(want, len, CONSOLE_IN_SEED);
+	ok = console_read_all(con->fd, got, len) &&
+	     verify_bytes(got, want, len, "console input");
+	if (ok)
+		printf("# console: read %zu bytes seed 0x%llx\n", len,
+		       CONSOLE_IN_SEED);
+	free(got);
+	free(want);
+	return ok;
+}
+
+static void run_console_checks(void)
+{
+	struct console_arg con;
+	char port[PATH_MAX];
+
+	if (!have_device_id(VIRTIO_ID_CONSOLE))
+		return;
+	if (find_console_port(port, sizeof(port))) {
+		printf("# console: no port named " CONSOLE_PORT_NAME "\n");
+		return;
+	}
+	/* one open for both checks: the host sees a single connection */
+	con.fd = open(port, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	printf("# console: port %s\n", port);
+	if (con.fd < 0) {
+		report("console-write", 0, strerror(errno));
+		return;
+	}
+	run_check("console-write", 10, check_console_write, &con);
+	if (cfg.console_in)
+		run_check("console-read", 12, check_console_read, &con);
+	close(con.fd);
+}
+
+/* ---- balloon ---- */
+
+#define BALLOON_DROP_KB (32 * 1024ULL)
+#define BALLOON_SLACK_KB (4 * 1024ULL)
+
+static int mem_total_kb(unsigned long long *kb)
+{
+	return proc_value("/proc/meminfo", "MemTotal", kb);
+}
+
+/* Polls MemTotal until it is <= @limit (@below) or >= @limit, for 30 s. */
+static int wait_mem_total(unsigned long long limit, int below,
+			  unsigned long long *now)
+{
+	long long deadline = now_ms() + 30000;
+
+	for (;;) {
+		if (mem_total_kb(now))
+			return 0;
+		if (below ? *now <= limit : *now >= limit)
+			return 1;
+		if (!ms_left(deadline))
+			return 0;
+		sleep_ms(100);
+	}
+}
+
+static void print_balloon_state(const char *when, unsigned long long kb)
+{
+	unsigned long long inflate, deflate;
+
+	printf("# balloon %s: MemTotal=%llu kB", when, kb);
+	if (!proc_value("/proc/vmstat", "balloon_inflate", &inflate) &&
+	    !proc_value("/proc/vmstat", "balloon_deflate", &deflate))
+		printf(" balloon_inflate=%llu balloon_deflate=%llu", inflate,
+		       deflate);
+	printf("\n");
+}
+
+static int check_balloon(const void *arg)
+{
+	unsigned long long before, now = 0;
+	int ok;
+
+	(void)arg;
+	if (mem_total_kb(&before))
+		return fail("cannot read MemTotal");
+	print_balloon_state("before", before);
+	printf("harness: balloon-inflate\n");
+	ok = wait_mem_total(before - BALLOON_DROP_KB, 1, &now);
+	print_balloon_state("inflated", now);
+	if (!ok)
+		return fail("MemTotal %llu kB did not drop 32 MiB below %llu kB in 30 s",
+			    now, before);
+	printf("harness: balloon-deflate\n");
+	ok = wait_mem_total(before - BALLOON_SLACK_KB, 0, &now);
+	print_balloon_state("deflated", now);
+	if (!ok)
+		return fail("MemTotal %llu kB did not return to %llu kB in 30 s",
+			    now, before);
+	return 1;
+}
+
+/* ---- KUnit, selftests, DMA API debugging ---- */
+
+/* Copies the suite's results as diagnostics and checks its last line. */
+static int check_kunit_suite(const void *arg)
+{
+	const char *path = arg;
+	char last[256] = "";
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return fail("open %s: %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, file)) > 0) {
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		printf("# %s\n", line);
+		if (line[strspn(line, " \t")])
+			snprintf(last, sizeof(last), "%s", line);
+	}
+	free(line);
+	fclose(file);
+	if (!strncmp(last, "ok ", 3))
+		return 1;
+	return fail("suite result: %s", last[0] ? last : "(no results)");
+}
+
+static void run_kunit_checks(void)
+{
+	struct name_list suites;
+	char path[PATH_MAX], name[NAME_LEN + 8];
+	int i;
+
+	list_dir(KUNIT_DIR, "", &suites);
+	for (i = 0; i < suites.count; i++) {
+		snprintf(path, sizeof(path), KUNIT_DIR "/%s/results",
+			 suites.names[i]);
+		snprintf(name, sizeof(name), "kunit-%s", suites.names[i]);
+		run_check(name, 10, check_kunit_suite, path);
+	}
+	free(suites.names);
+}
+
+static void __attribute__((noreturn)) exec_selftest(void)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	/* own process group, so a timeout kills everything it started */
+	setpgid(0, 0);
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	execl("/bin/sh", "sh", SELFTEST_SCRIPT, (char *)NULL);
+	printf("# exec /bin/sh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+static int check_selftest(const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	(void)arg;
+	pid = fork();
+	if (pid == 0)
+		exec_selftest();
+	if (pid < 0)
+		return fail("fork: %s", strerror(errno));
+	setpgid(pid, pid);
+	if (!reap(pid, 60000, &status)) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		reap(pid, 1000, &status);
+		return fail("timed out after 60 s, killed");
+	}
+	if (WIFSIGNALED(status))
+		return fail("killed by signal %d", WTERMSIG(status));
+	if (WEXITSTATUS(status))
+		return fail("exit status %d", WEXITSTATUS(status));
+	return 1;
+}
+
+static int check_dma_api_errors(const void *arg)
+{
+	unsigned long long count;
+
+	(void)arg;
+	if (read_ull(DMA_API_ERRORS, &count))
+		return fail("cannot read " DMA_API_ERRORS);
+	if (count)
+		return fail("error_count=%llu", count);
+	return 1;
+}
+
+static void run_all_checks(void)
+{
+	run_blk_checks();
+	run_net_checks();
+	if (have_device_id(VIRTIO_ID_RNG))
+		run_check("rng", 5, check_rng, NULL);
+	run_console_checks();
+	if (cfg.balloon && have_device_id(VIRTIO_ID_BALLOON))
+		run_check("balloon", 65, check_balloon, NULL);
+	run_kunit_checks();
+	if (path_exists(SELFTEST_SCRIPT) && path_exists("/bin/sh"))
+		run_check("selftest-virtio", 65, check_selftest, NULL);
+	if (path_exists(DMA_API_ERRORS))
+		run_check("dma-api-errors", 5, check_dma_api_errors, NULL);
+}
+
+/* ---- main ---- */
+
+static void __attribute__((noreturn)) finish(void)
+{
+	print_swiotlb("after-io");
+	printf("1..%d\n", tests_run);
+	printf("harness: summary passed=%d failed=%d\n", tests_passed,
+	       tests_failed);
+	if (dry_run) {
+		printf("harness: dry run, no poweroff\n");
+		exit(0);
+	}
+	printf("harness: poweroff\n");
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	/* PID 1 must never exit: that panics the kernel */
+	for (;;)
+		pause();
+}
+
+static void print_start(void)
+{
+	struct utsname uts;
+
+	if (uname(&uts))
+		memset(&uts, 0, sizeof(uts));
+	printf("harness: init start arch=%s kernel=%s\n", uts.machine,
+	       uts.release);
+	printf("KTAP version 1\n");
+}
+
+int main(void)
+{
+	char why[256];
+	int mounts_failed = 0;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (getpid() != 1) {
+		const char *env = getenv("HARNESS_INIT_DRYRUN");
+
+		if (!env || strcmp(env, "1")) {
+			fprintf(stderr, "init: not PID 1, refusing to run (HARNESS_INIT_DRYRUN=1 runs discovery only)\n");
+			return 2;
+		}
+		dry_run = 1;
+	}
+	if (!dry_run) {
+		ensure_console();
+		mounts_failed = mount_all(why, sizeof(why));
+		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 0);
+	}
+	print_start();
+	if (mounts_failed) {
+		report("mounts", 0, why);
+		finish();
+	}
+	parse_cmdline();
+	wait_virtio_settled();
+	print_device_table();
+	print_swiotlb("before-io");
+	if (!dry_run)
+		run_all_checks();
+	finish();
+}

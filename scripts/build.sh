@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Stage: build. scripts/build.sh FLAVOUR VARIANT [REF]
+# Builds the kernel FLAVOUR (configs/flavours) from branch VARIANT (base or
+# patched; REF overrides the commit) in work/build/FLAVOUR, all built in,
+# ccache on, and copies the image to work/images/FLAVOUR-VARIANT/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need make gcc ccache flex bison bc git
+
+flavour=${1:?usage: build.sh FLAVOUR base|patched [REF]}
+variant=${2:?usage: build.sh FLAVOUR base|patched [REF]}
+ref=${3:-$variant}
+
+read -r _ arch fragments < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
+	die "unknown flavour '$flavour' (see configs/flavours)"
+karch=$(kernel_arch "$arch")
+cross=$(cross_compile "$arch")
+[ -z "$cross" ] || need "${cross}gcc"
+out=$WORK/build/$flavour
+dest=$IMAGES/$flavour-$variant
+log=$LOGS/build-$flavour-$variant.log
+mkdir -p "$out" "$dest"
+
+kmake() {
+	make -C "$LINUX" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" "$@"
+}
+
+fragment_files() {
+	local f
+	for f in $fragments; do echo "$TOP/configs/$f.config"; done
+	# The series' own options (its KUnit tests) exist only on the patched tree.
+	if [ "$variant" != base ] && [ -f "$TOP/configs/series.config" ]; then
+		echo "$TOP/configs/series.config"
+	fi
+}
+
+# Kconfig silently drops what it cannot satisfy: fail loudly instead.
+assert_config() {
+	local f line missing=0
+	for f in $(fragment_files); do
+		while read -r line; do
+			case $line in
+			CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$out/.config" || grep -q "^${line%=n}=" "$out/.config" && ! grep -qx "${line%=n}=[ym]" "$out/.config" || { say "config: $line requested by $(basename "$f") but not in .config"; missing=1; } ;;
+			CONFIG_*) grep -qx "$line" "$out/.config" || { say "config: $line requested by $(basename "$f") is $(grep "^${line%%=*}=" "$out/.config" || echo 'not set') in .config"; missing=1; } ;;
+			esac
+		done < "$f"
+	done
+	[ "$missing" -eq 0 ] || die "config for $flavour lost options (see above); fix configs/"
+}
+
+say "build: $flavour $variant ($(git -C "$LINUX" rev-parse --short "$ref")) -> $out"
+git -C "$LINUX" checkout -q -f "$ref"
+# shellcheck disable=SC2046
+"$LINUX/scripts/kconfig/merge_config.sh" -n -m -O "$out" $(fragment_files) >"$log" 2>&1 ||
+	die "merge_config.sh failed, see $log"
+# -m only merged the fragments; allnoconfig resolves them like merge_config -n.
+kmake KCONFIG_ALLCONFIG="$out/.config" allnoconfig >>"$log" 2>&1 ||
+	die "allnoconfig failed, see $log"
+assert_config
+image=$(case $arch in x86_64) echo arch/x86/boot/bzImage ;; ppc64le) echo vmlinux ;; esac)
+target=$(basename "$image")
+start=$(date +%s)
+if ! kmake -j"$(nproc)" "$target" >>"$log" 2>&1; then
+	grep -E 'error:|Error [0-9]' "$log" | head -20 >&2
+	die "build of $flavour $variant failed, see $log"
+fi
+cp "$out/$image" "$dest/"
+cp "$out/.config" "$dest/config"
+git -C "$LINUX" rev-parse HEAD > "$dest/commit"
+say "build: $flavour $variant done in $(( $(date +%s) - start ))s ($(grep -c ' warning:' "$log" || true) warnings)"
