@@ -37,16 +37,21 @@ fragment_files() {
 
 # Kconfig silently drops what it cannot satisfy: fail loudly instead.
 assert_config() {
-	local f line missing=0
+	local f line opt want have missing=0
 	for f in $(fragment_files); do
 		while read -r line; do
 			case $line in
-			CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$out/.config" || grep -q "^${line%=n}=" "$out/.config" && ! grep -qx "${line%=n}=[ym]" "$out/.config" || { say "config: $line requested by $(basename "$f") but not in .config"; missing=1; } ;;
-			CONFIG_*) grep -qx "$line" "$out/.config" || { say "config: $line requested by $(basename "$f") is $(grep "^${line%%=*}=" "$out/.config" || echo 'not set') in .config"; missing=1; } ;;
+			CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
+			"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want=n ;;
+			*) continue ;;
 			esac
+			have=$(sed -n "s/^$opt=//p" "$out/.config")
+			[ "${have:-n}" = "$want" ] && continue
+			say "config: $opt=$want wanted by $(basename "$f"), .config has ${have:-n}"
+			missing=1
 		done < "$f"
 	done
-	[ "$missing" -eq 0 ] || die "config for $flavour lost options (see above); fix configs/"
+	[ "$missing" -eq 0 ] || die "Kconfig dropped options of $flavour (see above): fix configs/"
 }
 
 say "build: $flavour $variant ($(git -C "$LINUX" rev-parse --short "$ref")) -> $out"

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Stage: boot. scripts/boot.sh SCENARIO FLAVOUR VARIANT
+# Boots the kernel FLAVOUR-VARIANT in the QEMU guest that scenarios.conf
+# describes for SCENARIO, with every virtio device kind attached, and keeps
+# everything the guest left behind in work/runs/SCENARIO-FLAVOUR-VARIANT/.
+# The host side of the checks runs here: the disk pattern, the echo
+# service, the console input, and the balloon requests.  Judging is
+# scripts/judge.sh's job: QEMU's exit status means nothing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need qemu-system-x86_64 qemu-system-ppc64 timeout
+
+scenario=${1:?usage: boot.sh SCENARIO FLAVOUR base|patched}
+flavour=${2:?usage: boot.sh SCENARIO FLAVOUR base|patched}
+variant=${3:?usage: boot.sh SCENARIO FLAVOUR base|patched}
+
+read -r _ _ machine devices append _ < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf") ||
+	die "unknown scenario '$scenario' (see scenarios.conf)"
+read -r _ arch _ < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
+	die "unknown flavour '$flavour' (see configs/flavours)"
+[ "$append" != - ] || append=
+kdir=$IMAGES/$flavour-$variant
+initrd=$IMAGES/initramfs-$arch-$variant.cpio
+run=$WORK/runs/$scenario-$flavour-$variant
+[ -d "$kdir" ] || die "no kernel $flavour-$variant: run scripts/build.sh $flavour $variant"
+[ -f "$initrd" ] || die "no initramfs $arch-$variant: run scripts/initramfs.sh $arch $variant"
+rm -rf "$run"
+mkdir -p "$run"
+
+MEM_MB=512
+BALLOON_MB=64              # the guest waits for MemTotal to drop by 32 MiB
+CONSOLE_IN_LEN=4096
+CONSOLE_IN_SEED=0xFEED
+DISK_MB=16
+
+# x86: KVM where it really works, else TCG.  Probed once per harness run:
+# a paravirtualised host KVM can be hundreds of times slower than TCG.
+x86_accel() {
+	local cache=$WORK/runs/.accel-x86_64
+	if [ ! -f "$cache" ]; then
+		local accel=tcg
+		if [ -w /dev/kvm ] && [ "${HARNESS_ACCEL:-auto}" != tcg ]; then
+			timeout 20 qemu-system-x86_64 -accel kvm -cpu kvm64 -M q35 -m 256 \
+				-display none -nodefaults -no-reboot -serial stdio \
+				-kernel "$kdir/bzImage" -initrd "$initrd" \
+				-append "console=ttyS0 panic=-1 harness.skip=all" \
+				2>/dev/null | grep -q -m1 'harness: init start' && accel=kvm
+		fi
+		echo "$accel" > "$cache"
+		say "boot: x86 accelerator: $accel (KVM probe: boot to init within 20s)"
+	fi
+	case $(cat "$cache") in
+	kvm) echo "-accel kvm -cpu kvm64" ;;
+	*) echo "-accel tcg" ;;
+	esac
+}
+
+# Machine profiles: QEMU machine, console, device name suffix, time limit.
+case $machine in
+q35) qemu=(qemu-system-x86_64 -M q35 $(x86_accel)); console=ttyS0 bus=pci limit=240 ;;
+q35-viommu) qemu=(qemu-system-x86_64 -M q35 $(x86_accel) -device intel-iommu); console=ttyS0 bus=pci limit=240 ;;
+microvm) qemu=(qemu-system-x86_64 -M microvm,rtc=on $(x86_accel)); console=ttyS0 bus=device limit=240 ;;
+pseries) qemu=(qemu-system-ppc64 -M pseries,x-vof=on -cpu power9 -accel tcg); console=hvc0 bus=pci limit=300 ;;
+*) die "scenario $scenario: unknown machine profile '$machine'" ;;
+esac
+case $arch/$machine in
+x86_64/q35*|x86_64/microvm) kernel=$kdir/bzImage ;;
+ppc64le/pseries) kernel=$kdir/vmlinux ;;
+*) die "scenario $scenario: machine $machine cannot boot $arch" ;;
+esac
+
+# Device properties for each kind of device set.
+case $devices in
+legacy) props= ;;
+platform) props=,disable-legacy=on,iommu_platform=on ;;
+packed) props=,packed=on ;;
+*) die "scenario $scenario: unknown device set '$devices'" ;;
+esac
+[ "$bus" = pci ] || [ "$devices" = legacy ] || die "scenario $scenario: $devices needs PCI"
+balloon_props=${props/,disable-legacy=on,iommu_platform=on/}
+
+"$WORK/guest/mkpattern" disk "$run/disk.img" "$DISK_MB"
+"$WORK/guest/mkpattern" console-in "$run/console.in" "$CONSOLE_IN_SEED" "$CONSOLE_IN_LEN"
+: > "$run/console.out"
+# QEMU 7.2's file chardev has no input-path: use a FIFO pair.
+mkfifo "$run/port.in" "$run/port.out"
+
+"$WORK/guest/echod" "$run/echo.port" & echod_pid=$!
+qemu_pid=
+cleanup() {
+	kill "$echod_pid" 2>/dev/null || true
+	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 50); do [ -s "$run/echo.port" ] && break; sleep 0.1; done
+[ -s "$run/echo.port" ] || die "echo service did not start"
+
+qemu+=(
+	-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
+	-serial "file:$run/console.log" -monitor stdio
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=$console panic=-1 loglevel=6 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append"
+	-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe"
+	-device "virtio-blk-$bus,drive=disk0$props"
+	-netdev hubport,id=nic0,hubid=0 -device "virtio-net-$bus,netdev=nic0,mac=52:54:00:00:00:01$props"
+	-netdev hubport,id=nic1,hubid=0 -device "virtio-net-$bus,netdev=nic1,mac=52:54:00:00:00:02$props"
+	-netdev user,id=slirp,net=10.0.2.0/24 -netdev hubport,id=uplink,hubid=0,netdev=slirp
+	-object rng-random,id=rng0,filename=/dev/urandom -device "virtio-rng-$bus,rng=rng0$props"
+	-device "virtio-serial-$bus$props"
+	-chardev "pipe,id=port0,path=$run/port"
+	-device virtserialport,chardev=port0,name=org.harness.console
+	-device "virtio-balloon-$bus$balloon_props"
+)
+printf '%q ' timeout "$limit" "${qemu[@]}" > "$run/qemu.cmd"
+echo >> "$run/qemu.cmd"
+
+say "boot: $scenario on $flavour-$variant ($machine, $devices devices${append:+, $append})"
+start=$(date +%s)
+cat "$run/port.out" > "$run/console.out" &
+coproc QEMU { timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1; echo $? > "$run/qemu.rc"; }
+qemu_pid=$QEMU_PID
+monitor=${QEMU[1]}
+cat "$run/console.in" > "$run/port.in" &
+
+# The balloon check asks the host to inflate, then to deflate.
+inflated=0 deflated=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ $inflated = 0 ] && grep -q '^harness: balloon-inflate' "$run/console.log" 2>/dev/null; then
+		echo "balloon $((MEM_MB - BALLOON_MB))" >&"$monitor"; inflated=1
+	fi
+	if [ $deflated = 0 ] && grep -q '^harness: balloon-deflate' "$run/console.log" 2>/dev/null; then
+		echo "balloon $MEM_MB" >&"$monitor"; deflated=1
+	fi
+	sleep 0.5
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=
+echo $(( $(date +%s) - start )) > "$run/seconds"
+rc=$(cat "$run/qemu.rc" 2>/dev/null || echo '?')
+[ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "timeout ${limit}s" > "$run/timed-out"
+echo "$scenario $flavour $variant" > "$run/what"
+say "boot: $scenario on $flavour-$variant ended after $(cat "$run/seconds")s${rc:+ (qemu rc $rc)}"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Stage: dependencies. Installs the Debian packages the harness needs that
+# are missing; does nothing (and needs no network) when all are present.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+packages=(
+	linux-source-6.12 build-essential git make gcc flex bison bc
+	libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils ccache sparse
+	perl python3 qemu-system-x86 qemu-system-ppc
+	gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+	busybox-static coreutils procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	say "deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+say "deps: installing ${missing[*]}"
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >"$LOGS/deps.log" 2>&1 || die "apt-get update failed, see $LOGS/deps.log"
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$LOGS/deps.log" 2>&1 ||
+	die "apt-get install ${missing[*]} failed, see $LOGS/deps.log"
+say "deps: done"

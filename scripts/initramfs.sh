@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Stage: initramfs. scripts/initramfs.sh ARCH VARIANT
+# Builds work/images/initramfs-ARCH-VARIANT.cpio (uncompressed, so the
+# kernel needs no decompressor): our static init, a
+# static busybox for /bin/sh, and the series' virtio kselftest (taken from
+# branch VARIANT of the tree) when the series ships one.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need make cpio git
+
+arch=${1:?usage: initramfs.sh ARCH base|patched}
+variant=${2:?usage: initramfs.sh ARCH base|patched}
+out=$IMAGES/initramfs-$arch-$variant.cpio
+stage=$WORK/initramfs/$arch-$variant
+cache=$WORK/cache
+
+make -s -C "$TOP/guest" ARCH="$arch" O="$WORK/guest" >/dev/null ||
+	die "guest programs for $arch did not build"
+
+# A static busybox of the guest's architecture, from Debian.
+busybox_for() {
+	case $1 in
+	x86_64)
+		[ -x /bin/busybox ] || die "no /bin/busybox: run 'make deps'"
+		echo /bin/busybox
+		;;
+	ppc64le)
+		local dir=$cache/busybox-ppc64el
+		if [ ! -x "$dir/bin/busybox" ]; then
+			say "initramfs: fetching busybox-static:ppc64el"
+			local apt=$cache/apt-ppc64el
+			local opts=(-o APT::Architecture=ppc64el -o APT::Architectures::=ppc64el
+				-o Dir::State="$apt/state" -o Dir::Cache="$apt/cache"
+				-o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+			mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" "$dir"
+			apt-get "${opts[@]}" update -q >"$LOGS/busybox-ppc64el.log" 2>&1 || true
+			(cd "$apt" && apt-get "${opts[@]}" download busybox-static:ppc64el) \
+				>>"$LOGS/busybox-ppc64el.log" 2>&1 ||
+				die "cannot download busybox-static:ppc64el, see $LOGS/busybox-ppc64el.log"
+			dpkg -x "$apt"/busybox-static_*_ppc64el.deb "$dir"
+		fi
+		echo "$dir/bin/busybox"
+		;;
+	esac
+}
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,selftests}
+cp "$WORK/guest/init-$arch" "$stage/init"
+cp "$(busybox_for "$arch")" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+# The kernel opens /dev/console before init runs.
+mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
+	say "initramfs: cannot mknod /dev/console (not root?); init reopens it later"
+
+if git -C "$LINUX" cat-file -e "$variant:tools/testing/selftests/virtio" 2>/dev/null; then
+	git -C "$LINUX" archive "$variant" tools/testing/selftests/virtio \
+		tools/testing/selftests/kselftest/ktap_helpers.sh |
+		tar -x -C "$stage/selftests" --strip-components=3
+	cat > "$stage/selftests/run_virtio.sh" <<'SH'
+#!/bin/sh
+# Runs every TEST_PROGS script of the virtio kselftest; fails if one fails.
+cd /selftests/virtio || exit 1
+rc=0
+for t in $(sed -n 's/^TEST_PROGS *[:+]*= *//p' Makefile); do
+	echo "# selftest: $t"
+	sh "./$t" || rc=1
+done
+exit $rc
+SH
+fi
+
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
+mv "$out.tmp" "$out"
+say "initramfs: $arch $variant -> $(basename "$out") ($(du -k "$out" | cut -f1) KiB)"
