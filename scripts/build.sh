@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Stage: build. scripts/build.sh FLAVOUR VARIANT [REF]
-# Builds the kernel FLAVOUR (configs/flavours) from branch VARIANT (base or
-# patched; REF overrides the commit) in work/build/FLAVOUR, all built in,
-# ccache on, and copies the image to work/images/FLAVOUR-VARIANT/.
+# Stage: build. scripts/build.sh FLAVOUR base|patched|step [REF]
+# Builds the kernel FLAVOUR (configs/flavours) from branch base or patched
+# (REF overrides the commit) in work/build/FLAVOUR, all built in, ccache
+# on, and copies the image to work/images/FLAVOUR-VARIANT/.  Variant
+# "step" builds REF (one patch of the series) and keeps no image.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache flex bison bc git
@@ -19,7 +20,12 @@ cross=$(cross_compile "$arch")
 out=$WORK/build/$flavour
 dest=$IMAGES/$flavour-$variant
 log=$LOGS/build-$flavour-$variant.log
-mkdir -p "$out" "$dest"
+case $variant in
+base|patched) mkdir -p "$dest" ;;
+step) log=$LOGS/build-$flavour-step-$(git -C "$LINUX" rev-parse --short "$ref").log ;;
+*) die "variant must be base, patched or step" ;;
+esac
+mkdir -p "$out"
 
 kmake() {
 	make -C "$LINUX" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
@@ -30,7 +36,7 @@ fragment_files() {
 	local f
 	for f in $fragments; do echo "$TOP/configs/$f.config"; done
 	# The series' own options (its KUnit tests) exist only on the patched tree.
-	if [ "$variant" != base ] && [ -f "$TOP/configs/series.config" ]; then
+	if [ "$variant" = patched ] && [ -f "$TOP/configs/series.config" ]; then
 		echo "$TOP/configs/series.config"
 	fi
 }
@@ -69,6 +75,10 @@ start=$(date +%s)
 if ! kmake -j"$(nproc)" "$target" >>"$log" 2>&1; then
 	grep -E 'error:|Error [0-9]' "$log" | head -20 >&2
 	die "build of $flavour $variant failed, see $log"
+fi
+if [ "$variant" = step ]; then
+	say "build: $flavour $(git -C "$LINUX" log -1 --format=%s "$ref") done in $(( $(date +%s) - start ))s"
+	exit 0
 fi
 cp "$out/$image" "$dest/"
 cp "$out/.config" "$dest/config"

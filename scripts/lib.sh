@@ -57,3 +57,10 @@ with_timeout() {
 }
 
 mkdir -p "$WORK" "$LOGS" "$IMAGES"
+
+# The series: every numbered patch in patches/ except the cover letter.
+series_patches() {
+	find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | LC_ALL=C sort
+}
+
+has_series() { [ -n "$(series_patches)" ]; }

@@ -1,0 +1,33 @@
+# Virtio DMA API series for Linux 6.12: the series and its test harness.
+# See README.md.  Everything generated goes to work/ (ignored).
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: run check deps tree patches clean help
+
+help:
+	@echo "make run      apply the series, build x86_64, boot one guest, show DMA modes and I/O"
+	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
+	@echo "make deps     install missing Debian packages"
+	@echo "make tree     extract Linux 6.12 to work/linux (branch base) and git am the series (branch patched)"
+	@echo "make patches  regenerate patches/ from work/linux's patched branch (git format-patch)"
+	@echo "make clean    remove work/ (ccache stays)"
+
+run:
+	@$(S)/run.sh
+
+check:
+	@$(S)/check.sh
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/tree.sh
+
+patches:
+	@$(S)/format-patches.sh
+
+clean:
+	rm -rf work

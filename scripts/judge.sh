@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Stage: judge. scripts/judge.sh RUNDIR
+# Decides from what the guest printed whether one boot passed: every check
+# ok and none missing, a clean poweroff, no splat, the console bytes the
+# host received, the DMA mode of every device, swiotlb bouncing as the
+# scenario expects.  Prints one table row on stdout; exit 1 on failure,
+# with the reasons and the console tail on stderr.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+run=${1:?usage: judge.sh RUNDIR}
+read -r scenario flavour variant < "$run/what" || die "$run: no boot recorded"
+read -r _ _ _ _ _ expect bounce < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf")
+log=$run/console.txt   # the console without the serial line's CRs
+tr -d '\r' < "$run/console.log" > "$log" 2>/dev/null || : > "$log"
+problems=()
+problem() { problems+=("$*"); }
+
+[ -s "$log" ] || { problem "no console output"; : > "$log"; }
+grep -q '^harness: init start' "$log" || problem "init never started"
+[ ! -f "$run/timed-out" ] || problem "QEMU killed: $(cat "$run/timed-out")"
+grep -q '^harness: poweroff' "$log" || problem "guest did not power itself off"
+
+# KTAP results.
+passed=$(grep -c '^ok ' "$log" || true)
+failed=$(grep -c '^not ok ' "$log" || true)
+while read -r line; do problem "check failed: ${line#not ok }"; done < <(grep '^not ok ' "$log" | head -20)
+summary=$(sed -n 's/^harness: summary //p' "$log")
+[ "$summary" = "passed=$passed failed=$failed" ] ||
+	problem "summary '${summary:-none}' does not match $passed ok / $failed not ok lines"
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+[ "${plan:-x}" = $((passed + failed)) ] || problem "plan 1..${plan:-?} but $((passed + failed)) results"
+
+# Checks that must have run: a missing one is a failure, not a pass.
+required=(blk-vda-hostpattern 'blk-vda-rw-1048576-bufoff512' blk-vda-random net-eth0-to-eth1-raw
+	net-eth1-to-eth0-raw net-echo-udp net-echo-tcp rng console-write console-read balloon)
+if [ "$variant" = patched ] && has_series; then
+	required+=(kunit- selftest-virtio)
+fi
+for check in "${required[@]}"; do
+	grep -Eq "^(not )?ok [0-9]+ $check" "$log" || problem "check $check did not run"
+done
+
+# Splats anywhere on the console.
+splat='WARNING:|BUG:|Oops|KASAN|DMA-API:|kernel BUG|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|hung_task|virtio.*probe.*fail|probe of virtio[0-9]+ failed|Call Trace:'
+while read -r line; do problem "console: $line"; done < <(grep -aE "$splat" "$log" | head -5)
+
+# Bytes the guest wrote to the console port, checked on the host.
+if grep -q '^harness: console wrote' "$log"; then
+	"$WORK/guest/mkpattern" console-out "$run/console.out" 0xC0FFEE 65536 >"$run/console-out.check" 2>&1 ||
+		problem "console port data: $(head -1 "$run/console-out.check")"
+fi
+
+# DMA mode of each device.
+want_dev=n/a want_balloon=n/a
+if [ "$variant" = patched ] && has_series; then
+	want_dev=${expect%%/*}
+	want_balloon=${expect#*/}
+fi
+case $expect in platform*) want_ap=1 ;; *) want_ap=0 ;; esac
+modes=() ndev=0
+while read -r _ _ name rest; do
+	ndev=$((ndev + 1))
+	driver=$(sed -n 's/.*driver=\([^ ]*\).*/\1/p' <<<"$rest")
+	id=$(sed -n 's/.*id=\([0-9]*\).*/\1/p' <<<"$rest")
+	ap=$(sed -n 's/.*access_platform=\([01]\).*/\1/p' <<<"$rest")
+	mode=$(sed -n 's/.*dma_mode=\([^ ]*\).*/\1/p' <<<"$rest")
+	want=$want_dev want_bit=$want_ap
+	[ "$id" != 5 ] || want=$want_balloon want_bit=0
+	[ "$driver" != none ] || problem "$name: no driver bound"
+	[ "$ap" = "$want_bit" ] || problem "$name ($driver): ACCESS_PLATFORM=$ap, scenario wants $want_bit"
+	[ "$mode" = "$want" ] || problem "$name ($driver): dma_mode=$mode, expected $want"
+	modes+=("$driver=$mode")
+done < <(grep '^harness: device ' "$log")
+[ "$ndev" -ge 6 ] || problem "only $ndev virtio devices, expected 6 (blk, 2 net, rng, console, balloon)"
+
+# SWIOTLB bouncing, judged where the scenario says and the series is in.
+hw_before=$(sed -n 's/^harness: swiotlb used_hiwater=\([0-9]*\) before-io/\1/p' "$log")
+hw_after=$(sed -n 's/^harness: swiotlb used_hiwater=\([0-9]*\) after-io/\1/p' "$log")
+if [ "$variant" = patched ] && has_series && [ "$bounce" != - ]; then
+	if [ -z "$hw_before" ] || [ -z "$hw_after" ]; then
+		problem "swiotlb: no high-water mark in debugfs, cannot judge bounce=$bounce"
+	elif [ "$bounce" = yes ] && [ "$hw_after" -le "$hw_before" ]; then
+		problem "swiotlb: expected bouncing, high-water stayed at $hw_after"
+	elif [ "$bounce" = no ] && [ "$hw_after" -ne "$hw_before" ]; then
+		problem "swiotlb: expected no bouncing, high-water rose $hw_before -> $hw_after"
+	fi
+fi
+
+verdict=PASS
+[ ${#problems[@]} -eq 0 ] || verdict=FAIL
+modes_seen=$(printf '%s\n' "${modes[@]}" | sed 's/^virtio_//' | sort -u | paste -sd, -)
+printf '%-26s %-14s %-8s %-44s %4s %4s %5s %s\n' "$scenario" "$flavour" "$variant" \
+	"${modes_seen:-none}" "$passed" "$failed" "$(cat "$run/seconds" 2>/dev/null || echo '?')s" "$verdict"
+printf '%s\n' "$verdict" > "$run/verdict"
+if [ "$verdict" = FAIL ]; then
+	{
+		echo "---- $scenario on $flavour-$variant FAILED:"
+		printf '  - %s\n' "${problems[@]}"
+		echo "---- console tail ($log):"
+		tail -n 25 "$log" | sed 's/^/  | /'
+	} | tee "$run/problems" >&2
+	exit 1
+fi

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Stage: hygiene, bisectability. scripts/series-build.sh FLAVOUR
+# Builds FLAVOUR at every patch of the series in order (incremental, so
+# each step recompiles only what the patch touched).  One ok/not ok line
+# per patch; exit 1 if any patch does not build on its own.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: series-build.sh FLAVOUR}
+rc=0 n=0
+for commit in $(git -C "$LINUX" rev-list --reverse base..patched); do
+	n=$((n + 1))
+	subject=$(git -C "$LINUX" log -1 --format=%s "$commit")
+	if "$TOP/scripts/build.sh" "$flavour" step "$commit"; then
+		echo "ok build-$flavour patch $n: $subject"
+	else
+		echo "not ok build-$flavour patch $n: $subject"
+		rc=1
+	fi
+done
+exit $rc
