@@ -30,11 +30,15 @@ extract_base() {
 	say "tree: committing base"
 	git -C "$LINUX" init -q -b base
 	git_linux add -A
-	git_linux commit -q -m "Linux $(kernel_version) (Debian linux-source-6.12)"
+	git_linux commit -q -m "Linux $(kernel_version) (Debian $(basename "$TARBALL"))"
 	sha256sum "$TARBALL" | cut -c1-16 > "$LINUX/.git/harness-tarball"
 }
 
-kernel_version() { make -s -C "$LINUX" kernelversion 2>/dev/null || echo unknown; }
+kernel_version() {
+	local dir=${1:-$LINUX}
+	awk -F' = ' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2 } END { print v "." p "." s }' "$dir/Makefile"
+}
 
 apply_series() {
 	local patch n=0
