@@ -117,7 +117,11 @@ echo >> "$run/qemu.cmd"
 say "boot: $scenario on $flavour-$variant ($machine, $devices devices${append:+, $append})"
 start=$(date +%s)
 cat "$run/port.out" > "$run/console.out" &
-coproc QEMU { timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1; echo $? > "$run/qemu.rc"; }
+coproc QEMU {
+	rc=0
+	timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1 || rc=$?
+	echo $rc > "$run/qemu.rc"
+}
 qemu_pid=$QEMU_PID
 monitor=${QEMU[1]}
 cat "$run/console.in" > "$run/port.in" &
@@ -136,7 +140,10 @@ done
 wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 echo $(( $(date +%s) - start )) > "$run/seconds"
-rc=$(cat "$run/qemu.rc" 2>/dev/null || echo '?')
+rc=$(cat "$run/qemu.rc" 2>/dev/null || echo 137)
 [ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "timeout ${limit}s" > "$run/timed-out"
+# A guest that asked firmware to stop leaves QEMU paused, not gone.
+! grep -q 'Stopped as the VM requested' "$run/monitor.log" ||
+	echo "firmware stop: $(grep -m1 'Stopped as the VM requested' "$run/monitor.log")" >> "$run/timed-out"
 echo "$scenario $flavour $variant" > "$run/what"
 say "boot: $scenario on $flavour-$variant ended after $(cat "$run/seconds")s${rc:+ (qemu rc $rc)}"
