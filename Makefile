@@ -11,7 +11,7 @@ help:
 	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
 	@echo "make deps     install missing Debian packages"
 	@echo "make tree     extract Linux 6.12 to work/linux (branch base) and git am the series (branch patched)"
-	@echo "make patches  regenerate patches/ from work/linux's patched branch (git format-patch)"
+	@echo "make patches  regenerate patches/ from work/linux (REF=branch, default patched; git format-patch)"
 	@echo "make clean    remove work/ (ccache stays)"
 
 run:
@@ -27,7 +27,7 @@ tree: deps
 	@$(S)/tree.sh
 
 patches:
-	@$(S)/format-patches.sh
+	@$(S)/format-patches.sh $(REF)
 
 clean:
 	rm -rf work

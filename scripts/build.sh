@@ -36,7 +36,7 @@ fragment_files() {
 	local f
 	for f in $fragments; do echo "$TOP/configs/$f.config"; done
 	# The series' own options (its KUnit tests) exist only on the patched tree.
-	if [ "$variant" = patched ] && [ -f "$TOP/configs/series.config" ]; then
+	if [ "$variant" = patched ] && has_series && [ -f "$TOP/configs/series.config" ]; then
 		echo "$TOP/configs/series.config"
 	fi
 }
