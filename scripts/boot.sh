@@ -99,7 +99,7 @@ qemu+=(
 	-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
 	-serial "file:$run/console.log" -monitor stdio
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$console panic=-1 loglevel=6 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append"
+	-append "console=$console panic=-1 loglevel=6 kunit.enable=1 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append"
 	-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe"
 	-device "virtio-blk-$bus,drive=disk0$props"
 	-netdev hubport,id=nic0,hubid=0 -device "virtio-net-$bus,netdev=nic0,mac=52:54:00:00:00:01$props"

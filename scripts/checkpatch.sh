@@ -14,7 +14,8 @@ for patch in $(series_patches); do
 	name=$(basename "$patch")
 	report=$WORK/hygiene/checkpatch-${name%.patch}.txt
 	# checkpatch reads its spelling and const-struct lists from the tree.
-	if (cd "$LINUX" && ./scripts/checkpatch.pl "${opts[@]}" "$patch") >"$report" 2>&1 &&
+	# spdxcheck.py wants the distribution python3 (python3-ply), not a pyenv one.
+	if (cd "$LINUX" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${opts[@]}" "$patch") >"$report" 2>&1 &&
 		! grep -qE '^(ERROR|WARNING|CHECK):' "$report"; then
 		echo "ok checkpatch $name"
 	else

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	linux-source-6.12 build-essential git make gcc flex bison bc
 	libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils ccache sparse
-	perl python3 qemu-system-x86 qemu-system-ppc
+	perl python3 python3-ply python3-git qemu-system-x86 qemu-system-ppc
 	gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 	busybox-static coreutils procps
 )

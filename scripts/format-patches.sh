@@ -28,7 +28,8 @@ rm -rf "$tmp"/*
 branch=harness-format-$$
 git -C "$LINUX" branch -q -f "$branch" "$ref"
 git -C "$LINUX" config "branch.$branch.description" "$(cat "$TOP/cover-letter.txt")"
-git -C "$LINUX" format-patch -q --cover-letter --cover-from-description=subject \
+git -C "$LINUX" -c user.name="Virtio DMA Team" -c user.email=virtio-dma@example.org \
+	format-patch -q --cover-letter --cover-from-description=subject \
 	--no-signature --base=base "${to[@]}" "${cc[@]}" -o "$tmp" "base..$branch"
 git -C "$LINUX" branch -q -D "$branch"
 git -C "$LINUX" config --remove-section "branch.$branch" 2>/dev/null || true
