@@ -35,7 +35,9 @@ plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
 required=(blk-vda-hostpattern 'blk-vda-rw-1048576-bufoff512' blk-vda-random net-eth0-to-eth1-raw
 	net-eth1-to-eth0-raw net-echo-udp net-echo-tcp rng console-write console-read balloon)
 if [ "$variant" = patched ] && has_series; then
-	required+=(kunit- selftest-virtio)
+	required+=(kunit-virtio_dma)
+	! git -C "$LINUX" cat-file -e patched:tools/testing/selftests/virtio 2>/dev/null ||
+		required+=(selftest-virtio)
 fi
 for check in "${required[@]}"; do
 	grep -Eq "^(not )?ok [0-9]+ $check" "$log" || problem "check $check did not run"
