@@ -4,11 +4,12 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: run check deps tree patches clean help
+.PHONY: run check bench deps tree patches clean help
 
 help:
 	@echo "make run      apply the series, build x86_64, boot one guest, show DMA modes and I/O"
 	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
+	@echo "make bench    patched vs base kernel, A/B interleaved, results/bench.md"
 	@echo "make deps     install missing Debian packages"
 	@echo "make tree     extract Linux 6.12 to work/linux (branch base) and git am the series (branch patched)"
 	@echo "make patches  regenerate patches/ from work/linux (REF=branch, default patched; git format-patch)"
@@ -19,6 +20,9 @@ run:
 
 check:
 	@$(S)/check.sh
+
+bench:
+	@$(S)/bench.sh
 
 deps:
 	@$(S)/deps.sh

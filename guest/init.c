@@ -62,6 +62,7 @@
 #define KUNIT_DIR DEBUGFS "/kunit"
 #define DMA_API_ERRORS DEBUGFS "/dma-api/error_count"
 #define SELFTEST_SCRIPT "/selftests/run_virtio.sh"
+#define BENCH_PROGRAM "/bench"
 #define CONSOLE_PORT_NAME "org.harness.console"
 
 /* ---- state and configuration ---- */
@@ -70,6 +71,7 @@ struct harness_config {
 	unsigned int echo_port;		/* 0: no echo checks */
 	unsigned long long console_in;	/* bytes the host feeds us */
 	int balloon;
+	int bench;			/* run /bench instead of the checks */
 	unsigned int blk_mb;
 	char skip[NAME_LEN];		/* comma separated name prefixes */
 };
@@ -553,6 +555,8 @@ static void set_option(const char *key, const char *value)
 		cfg.console_in = strtoull(value, NULL, 0);
 	else if (!strcmp(key, "balloon"))
 		cfg.balloon = strtol(value, NULL, 0) != 0;
+	else if (!strcmp(key, "bench"))
+		cfg.bench = strtol(value, NULL, 0) != 0;
 	else if (!strcmp(key, "blk_mb"))
 		cfg.blk_mb = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "skip"))
@@ -1907,6 +1911,32 @@ static void run_all_checks(void)
 		run_check("dma-api-errors", 5, check_dma_api_errors, NULL);
 }
 
+/* ---- benchmark mode ---- */
+
+static int run_bench(const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	(void)arg;
+	pid = fork();
+	if (pid == 0) {
+		execl(BENCH_PROGRAM, "bench", (char *)NULL);
+		printf("# exec " BENCH_PROGRAM ": %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		return fail("fork: %s", strerror(errno));
+	if (!reap(pid, 900000, &status)) {
+		kill(pid, SIGKILL);
+		reap(pid, 1000, &status);
+		return fail("timed out after 900 s, killed");
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return fail("bench failed (status %#x)", status);
+	return 1;
+}
+
 /* ---- main ---- */
 
 static void __attribute__((noreturn)) finish(void)
@@ -1968,7 +1998,9 @@ int main(void)
 	wait_virtio_settled();
 	print_device_table();
 	print_swiotlb("before-io");
-	if (!dry_run)
+	if (!dry_run && cfg.bench)
+		run_check("bench", 950, run_bench, NULL);
+	else if (!dry_run)
 		run_all_checks();
 	finish();
 }

@@ -14,8 +14,9 @@ scenario=${1:?usage: boot.sh SCENARIO FLAVOUR base|patched}
 flavour=${2:?usage: boot.sh SCENARIO FLAVOUR base|patched}
 variant=${3:?usage: boot.sh SCENARIO FLAVOUR base|patched}
 
-read -r _ _ machine devices append _ < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf") ||
-	die "unknown scenario '$scenario' (see scenarios.conf)"
+matrix=${MATRIX:-$TOP/scenarios.conf}   # bench.sh passes bench.conf
+read -r _ _ machine devices append _ < <(awk -v s="$scenario" '$1 == s' "$matrix") ||
+	die "unknown scenario '$scenario' (see $(basename "$matrix"))"
 read -r _ arch _ < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
 	die "unknown flavour '$flavour' (see configs/flavours)"
 [ "$append" != - ] || append=
@@ -69,14 +70,18 @@ ppc64le/pseries) kernel=$kdir/vmlinux ;;
 *) die "scenario $scenario: machine $machine cannot boot $arch" ;;
 esac
 
-# Device properties for each kind of device set.
+# Device properties for each kind of device set.  bench-*: only a null
+# block device and the two NICs, and guest time counts instructions.
+bench=0
 case $devices in
 legacy) props= ;;
 platform) props=,disable-legacy=on,iommu_platform=on ;;
 packed) props=,packed=on ;;
+bench-legacy) props= bench=1 ;;
+bench-platform) props=,disable-legacy=on,iommu_platform=on bench=1 ;;
 *) die "scenario $scenario: unknown device set '$devices'" ;;
 esac
-[ "$bus" = pci ] || [ "$devices" = legacy ] || die "scenario $scenario: $devices needs PCI"
+[ "$bus" = pci ] || [ "${devices#bench-}" = legacy ] || die "scenario $scenario: $devices needs PCI"
 balloon_props=${props/,disable-legacy=on,iommu_platform=on/}
 
 "$WORK/guest/mkpattern" disk "$run/disk.img" "$DISK_MB"
@@ -111,12 +116,31 @@ qemu+=(
 	-device virtserialport,chardev=port0,name=org.harness.console
 	-device "virtio-balloon-$bus$balloon_props"
 )
+if [ $bench = 1 ]; then
+	# Keep the device set of a benchmark minimal: drop all but the disk
+	# and the two NICs, with a null disk so the host side costs nothing.
+	qemu=("${qemu[@]/harness.balloon=1/harness.bench=1}")
+	keep=()
+	skip=0
+	for arg in "${qemu[@]}"; do
+		if [ $skip = 1 ]; then skip=0; continue; fi
+		case $arg in
+		-netdev) ;;
+		user,*|hubport,id=uplink*|rng-random*|virtio-rng-*|virtio-serial-*|pipe,*|virtserialport*|virtio-balloon-*)
+			unset 'keep[-1]'; continue ;;
+		file=*,if=none,id=disk0*) arg="driver=null-co,size=64M,if=none,id=disk0" ;;
+		esac
+		keep+=("$arg")
+	done
+	qemu=("${keep[@]}" -icount shift=0,sleep=off)
+	limit=900
+fi
 printf '%q ' timeout "$limit" "${qemu[@]}" > "$run/qemu.cmd"
 echo >> "$run/qemu.cmd"
 
 say "boot: $scenario on $flavour-$variant ($machine, $devices devices${append:+, $append})"
 start=$(date +%s)
-cat "$run/port.out" > "$run/console.out" &
+[ $bench = 1 ] || cat "$run/port.out" > "$run/console.out" &
 coproc QEMU {
 	rc=0
 	timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1 || rc=$?
@@ -124,7 +148,7 @@ coproc QEMU {
 }
 qemu_pid=$QEMU_PID
 monitor=${QEMU[1]}
-cat "$run/console.in" > "$run/port.in" &
+[ $bench = 1 ] || cat "$run/console.in" > "$run/port.in" &
 
 # The balloon check asks the host to inflate, then to deflate.
 inflated=0 deflated=0

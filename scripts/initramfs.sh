@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage: initramfs. scripts/initramfs.sh ARCH VARIANT
 # Builds work/images/initramfs-ARCH-VARIANT.cpio (uncompressed, so the
-# kernel needs no decompressor): our static init, a
+# kernel needs no decompressor): our static init and benchmark, a
 # static busybox for /bin/sh, and the series' virtio kselftest (taken from
 # branch VARIANT of the tree) when the series ships one.
 set -euo pipefail
@@ -47,6 +47,7 @@ busybox_for() {
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,selftests}
 cp "$WORK/guest/init-$arch" "$stage/init"
+cp "$WORK/guest/bench-$arch" "$stage/bench"
 cp "$(busybox_for "$arch")" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 # The kernel opens /dev/console before init runs.

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest benchmark of the virtio data path, run by init when the kernel
+ * command line has harness.bench=1.
+ *
+ * Each workload runs a warm-up, then OPS operations, and prints
+ *
+ *   harness: bench NAME ops=N insns=I ns=T
+ *
+ * insns: instructions the CPU retired meanwhile, user and kernel,
+ * interrupts included (perf, system-wide on CPU 0; -1 where the CPU model
+ * has no counter, as on QEMU's x86 TCG); ns: guest CLOCK_MONOTONIC
+ * (instructions too under QEMU's -icount shift=0, plus idle time).
+ *
+ * Workloads: 4 KiB O_DIRECT reads from /dev/vda, sequential and random
+ * (back it with QEMU's null-co driver so the host costs nothing), and
+ * 64-byte Ethernet frames from the first virtio NIC to the second.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OPS 4000
+#define WARMUP 400
+#define BLOCK 4096
+#define FRAME_LEN 64
+#define ETHERTYPE 0x88B6
+
+static int counter_fd = -1;
+
+static void counter_open(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_INSTRUCTIONS,
+	};
+
+	counter_fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, 0);
+	if (counter_fd < 0)
+		printf("# bench: no instruction counter: %s\n", strerror(errno));
+}
+
+static long long counter_read(void)
+{
+	long long value;
+
+	if (counter_fd < 0 || read(counter_fd, &value, sizeof(value)) != sizeof(value))
+		return -1;
+	return value;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct sample {
+	long long insns, ns;
+};
+
+static void sample(struct sample *s)
+{
+	s->ns = now_ns();
+	s->insns = counter_read();
+}
+
+static void report(const char *name, int ops, const struct sample *a,
+		   const struct sample *b)
+{
+	printf("harness: bench %s ops=%d insns=%lld ns=%lld\n", name, ops,
+	       a->insns < 0 ? -1 : b->insns - a->insns, b->ns - a->ns);
+}
+
+/* ---- block ---- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rng_next(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int blk_reads(int fd, void *buf, off_t blocks, int ops, int random)
+{
+	int i;
+
+	for (i = 0; i < ops; i++) {
+		off_t block = random ? (off_t)(rng_next() % blocks) : i % blocks;
+
+		if (pread(fd, buf, BLOCK, block * BLOCK) != BLOCK)
+			return -1;
+	}
+	return 0;
+}
+
+static int bench_blk(void)
+{
+	struct sample a, b;
+	off_t size, blocks;
+	void *buf;
+	int fd, random;
+
+	fd = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 || posix_memalign(&buf, BLOCK, BLOCK)) {
+		printf("# bench: /dev/vda: %s\n", strerror(errno));
+		return -1;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	blocks = size / BLOCK;
+	if (blocks < 1)
+		return -1;
+	for (random = 0; random < 2; random++) {
+		const char *name = random ? "blk-rand-read-4k" : "blk-seq-read-4k";
+
+		if (blk_reads(fd, buf, blocks, WARMUP, random))
+			goto fail;
+		sample(&a);
+		if (blk_reads(fd, buf, blocks, OPS, random))
+			goto fail;
+		sample(&b);
+		report(name, OPS, &a, &b);
+	}
+	close(fd);
+	free(buf);
+	return 0;
+fail:
+	printf("# bench: read /dev/vda: %s\n", strerror(errno));
+	return -1;
+}
+
+/* ---- network ---- */
+
+static int nic_info(const char *name, int *index, unsigned char mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		goto out;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		goto out;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr))
+		goto out;
+	*index = ifr.ifr_ifindex;
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+static int packet_socket(int index)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETHERTYPE),
+		.sll_ifindex = index,
+	};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE));
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One frame out of eth0, wait for it on eth1: a round through both rings. */
+static int net_frames(int tx, int rx, unsigned char *frame, int ops)
+{
+	unsigned char buf[2048];
+	struct pollfd pfd = { .fd = rx, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < ops; i++) {
+		frame[14] = i & 0xff;
+		if (send(tx, frame, FRAME_LEN, 0) != FRAME_LEN)
+			return -1;
+		for (;;) {
+			ssize_t n;
+
+			if (poll(&pfd, 1, 2000) != 1)
+				return -1;
+			n = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n >= FRAME_LEN && buf[14] == (i & 0xff) &&
+			    !memcmp(buf + 6, frame + 6, 6))
+				break;
+		}
+	}
+	return 0;
+}
+
+static int bench_net(void)
+{
+	unsigned char mac0[6], mac1[6], frame[FRAME_LEN] = { 0 };
+	struct sample a, b;
+	int i0, i1, tx, rx;
+
+	if (nic_info("eth0", &i0, mac0) || nic_info("eth1", &i1, mac1)) {
+		printf("# bench: eth0/eth1: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Let the links come up. */
+	usleep(500000);
+	tx = packet_socket(i0);
+	rx = packet_socket(i1);
+	if (tx < 0 || rx < 0)
+		return -1;
+	memcpy(frame, mac1, 6);
+	memcpy(frame + 6, mac0, 6);
+	frame[12] = ETHERTYPE >> 8;
+	frame[13] = ETHERTYPE & 0xff;
+	if (net_frames(tx, rx, frame, WARMUP))
+		goto fail;
+	sample(&a);
+	if (net_frames(tx, rx, frame, OPS))
+		goto fail;
+	sample(&b);
+	report("net-frame-64", OPS, &a, &b);
+	close(tx);
+	close(rx);
+	return 0;
+fail:
+	printf("# bench: frames eth0->eth1: %s\n", errno ? strerror(errno) : "lost");
+	return -1;
+}
+
+int main(void)
+{
+	int failed = 0;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	counter_open();
+	failed |= bench_blk();
+	failed |= bench_net();
+	printf("harness: bench %s\n", failed ? "failed" : "done");
+	return failed ? 1 : 0;
+}

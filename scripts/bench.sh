@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# make bench: the patched kernel against the base one, same config, in one
+# run.  Every line of bench.conf boots base and patched in turn (A/B/A/B,
+# BENCH_PAIRS pairs, default 5) under TCG with -icount shift=0,sleep=off;
+# the guest (guest/bench.c) reports instructions (pseries: perf counter)
+# and guest nanoseconds per workload.  Writes results/bench.md (medians,
+# patched/base ratio, spread) and results/bench-raw.tsv.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+PAIRS=${BENCH_PAIRS:-5}
+raw=$TOP/results/bench-raw.tsv
+md=$TOP/results/bench.md
+mkdir -p "$TOP/results"
+rm -f "$WORK"/runs/.accel-*
+
+"$S/deps.sh"
+"$S/tree.sh"
+has_series || die "patches/ is empty: nothing to compare"
+mapfile -t lines < <(grep -v '^#' "$TOP/bench.conf" | awk 'NF')
+flavours=$(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | tr , '\n' | sort -u)
+for flavour in $flavours; do
+	"$S/build.sh" "$flavour" base
+	"$S/build.sh" "$flavour" patched
+done
+for arch in $(for f in $flavours; do awk -v f="$f" '$1 == f { print $2 }' "$TOP/configs/flavours"; done | sort -u); do
+	"$S/initramfs.sh" "$arch" base
+	"$S/initramfs.sh" "$arch" patched
+done
+
+printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\n' > "$raw"
+for line in "${lines[@]}"; do
+	read -r scenario flavour _ <<<"$line"
+	for pair in $(seq "$PAIRS"); do
+		for variant in base patched; do
+			say "bench: $scenario $variant, pair $pair of $PAIRS"
+			MATRIX=$TOP/bench.conf "$S/boot.sh" "$scenario" "$flavour" "$variant" 2>/dev/null
+			run=$WORK/runs/$scenario-$flavour-$variant
+			log=$(tr -d '\r' < "$run/console.log")
+			grep -q '^harness: bench done' <<<"$log" ||
+				die "bench run $scenario $variant failed: $(grep -E '^(not ok|# bench)' <<<"$log" | head -3; tail -5 <<<"$log")"
+			sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) insns=\(-\{0,1\}[0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3\t\4/p' <<<"$log" |
+				sed "s/^/$scenario\t$flavour\t$variant\t$pair\t/" >> "$raw"
+		done
+	done
+done
+
+# Medians per (scenario, workload, variant), per-op; ratio patched/base;
+# spread = (max - min) / median over the pairs.
+summarise() {
+	local metric=$1 col=$2
+	awk -F'\t' -v col="$col" -v metric="$metric" 'NR > 1 && $col >= 0 {
+		k = $1 "\t" $5 "\t" $3; v[k, ++n[k]] = $col / $6; keys[$1 "\t" $5] = 1 }
+	function median(k,   i, j, t, m, a) {
+		m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]
+		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		lo[k] = a[1]; hi[k] = a[m]
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+	END { for (key in keys) {
+		b = key "\tbase"; p = key "\tpatched"
+		if (!(b in n) || !(p in n)) continue
+		mb = median(b); mp = median(p)
+		split(key, kk, "\t")
+		printf "| %s | %s | %s | %.1f | %.1f | %.4f | %.2f%% | %.2f%% |\n", kk[1], kk[2], metric, mb, mp, mp / mb,
+			100 * (hi[b] - lo[b]) / mb, 100 * (hi[p] - lo[p]) / mp } }' "$raw" | sort
+}
+
+{
+	echo "# Benchmark: virtio DMA API for all devices, patched vs base"
+	echo
+	echo "- command: \`make bench\` (BENCH_PAIRS=$PAIRS, A/B interleaved)"
+	echo "- kernel: Linux $(sed -n 's/^VERSION = //p' "$LINUX/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$LINUX/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$LINUX/Makefile"), base $(git -C "$LINUX" rev-parse --short base), patched $(git -C "$LINUX" rev-parse --short patched) ($(git -C "$LINUX" rev-list --count base..patched) patches), same config per flavour"
+	echo "- QEMU: $(qemu-system-x86_64 --version | head -1), TCG, -smp 1, -icount shift=0,sleep=off, null-co disk, two NICs on a hub"
+	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%d)"
+	echo "- per op: 4000 ops after 400 warm-up; insns = instructions retired on the guest CPU (pseries perf counter; x86 TCG has none); ns = guest time, which under -icount is instructions plus idle time"
+	echo
+	echo "| scenario | workload | metric | base | patched | patched/base | spread base | spread patched |"
+	echo "|---|---|---|---:|---:|---:|---:|---:|"
+	summarise insns/op 7
+	summarise ns/op 8
+} > "$md"
+cat "$md"
+say "bench: wrote $md and $raw"
