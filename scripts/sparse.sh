@@ -34,7 +34,7 @@ warnings() {
 		>"$WORK/hygiene/sparse-$flavour-$variant.log" 2>&1 ||
 		die "C=2 W=1 build of ${objs[*]} failed on $variant, see $WORK/hygiene/sparse-$flavour-$variant.log"
 	grep -E ': (warning|error):' "$WORK/hygiene/sparse-$flavour-$variant.log" |
-		sed -E 's/^([^:]+):[0-9]+:[0-9]+:/\1:/' | sort -u
+		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?:/\1:/' | sort -u
 }
 
 say "sparse: $flavour, C=2 W=1 on ${#files[@]} touched C files, base and patched"
