@@ -40,6 +40,19 @@ kernel_version() {
 		$1 == "SUBLEVEL" { s = $2 } END { print v "." p "." s }' "$dir/Makefile"
 }
 
+# The file git am choked on: named in "error: ...: file:line" or, for a
+# whitespace error, found from the line of the diff it reports.
+failing_file() {
+	local file line
+	file=$(sed -n 's/^error: \(patch failed: \)\{0,1\}\([^: ]*\):[0-9].*/\2/p' "$LOGS/am.log" | head -1)
+	if [ -z "$file" ]; then
+		line=$(sed -n 's/^.*rebase-apply\/patch:\([0-9]*\):.*/\1/p' "$LOGS/am.log" | head -1)
+		[ -z "$line" ] || file=$(awk -v n="$line" '/^diff --git/ && !start { start = NR - 1 }
+			start && /^diff --git/ { f = substr($4, 3) } start && NR - start == n { print f; exit }' "$1")
+	fi
+	echo "${file:-unknown, see above}"
+}
+
 apply_series() {
 	local patch n=0
 	git_linux checkout -q -f base
@@ -51,7 +64,7 @@ apply_series() {
 			git_linux am --abort >/dev/null 2>&1 || true
 			git_linux checkout -q -f base
 			sed 's/^/    /' "$LOGS/am.log" >&2
-			die "patch $(basename "$patch") does not apply to $(kernel_version) (failing file: $(sed -n 's/^error: \(patch failed: \)\{0,1\}\([^:]*\):.*/\2/p' "$LOGS/am.log" | head -1))"
+			die "patch $(basename "$patch") does not apply to $(kernel_version) (failing file: $(failing_file "$patch"))"
 		fi
 	done
 	say "tree: applied $n patch(es) on branch patched"
