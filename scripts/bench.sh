@@ -5,6 +5,7 @@
 # the guest (guest/bench.c) reports instructions (pseries: perf counter)
 # and guest nanoseconds per workload.  Writes results/bench.md (medians,
 # patched/base ratio, spread) and results/bench-raw.tsv.
+#   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -17,7 +18,8 @@ rm -f "$WORK"/runs/.accel-*
 "$S/deps.sh"
 "$S/tree.sh"
 has_series || die "patches/ is empty: nothing to compare"
-mapfile -t lines < <(grep -v '^#' "$TOP/bench.conf" | awk 'NF')
+mapfile -t lines < <(grep -v '^#' "$TOP/bench.conf" | awk -v only=" ${BENCH_SCENARIOS:-} " \
+	'NF && (only == "  " || index(only, " " $1 " "))')
 flavours=$(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | tr , '\n' | sort -u)
 for flavour in $flavours; do
 	"$S/build.sh" "$flavour" base

@@ -65,7 +65,9 @@ cd /selftests/virtio || exit 1
 rc=0
 for t in $(sed -n 's/^TEST_PROGS *[:+]*= *//p' Makefile); do
 	echo "# selftest: $t"
-	sh "./$t" || rc=1
+	# Its KTAP output nests inside init's: indent it as diagnostics.
+	{ sh "./$t" 2>&1; echo $? > /tmp/selftest.rc; } | sed 's/^/# /'
+	[ "$(cat /tmp/selftest.rc)" = 0 ] || rc=1
 done
 exit $rc
 SH

@@ -14,10 +14,14 @@ read -r _ arch _ < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
 out=$WORK/build/$flavour
 [ -f "$out/.config" ] || die "$flavour is not configured: run scripts/build.sh $flavour base"
 mkdir -p "$WORK/hygiene"
+# Whatever stops this stage early, it must not end without a result line.
+reported=0
+trap '[ $reported = 1 ] || echo "not ok sparse-w1 $flavour # stage failed, see $WORK/hygiene"' EXIT
 
 mapfile -t files < <(git -C "$LINUX" diff --name-only base patched -- '*.c' | grep -v '^tools/' || true)
 if [ ${#files[@]} -eq 0 ]; then
 	echo "ok sparse-w1 $flavour # no C files touched"
+	reported=1
 	exit 0
 fi
 
@@ -33,7 +37,7 @@ warnings() {
 		CC="ccache $(cross_compile "$arch")gcc" C=2 W=1 "${objs[@]}" \
 		>"$WORK/hygiene/sparse-$flavour-$variant.log" 2>&1 ||
 		die "C=2 W=1 build of ${objs[*]} failed on $variant, see $WORK/hygiene/sparse-$flavour-$variant.log"
-	grep -E ': (warning|error):' "$WORK/hygiene/sparse-$flavour-$variant.log" |
+	{ grep -E ': (warning|error):' "$WORK/hygiene/sparse-$flavour-$variant.log" || true; } |
 		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?:/\1:/' | sort -u
 }
 
@@ -42,6 +46,7 @@ say "sparse: $flavour, C=2 W=1 on ${#files[@]} touched C files, base and patched
 warnings base > "$WORK/hygiene/sparse-$flavour-base.txt"
 warnings patched > "$WORK/hygiene/sparse-$flavour-patched.txt"
 new=$(comm -13 "$WORK/hygiene/sparse-$flavour-base.txt" "$WORK/hygiene/sparse-$flavour-patched.txt")
+reported=1
 if [ -n "$new" ]; then
 	echo "not ok sparse-w1 $flavour"
 	sed 's/^/    new: /' <<<"$new" >&2
