@@ -4,11 +4,12 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: run check bench deps tree patches clean help
+.PHONY: run check soak bench deps tree patches clean help
 
 help:
 	@echo "make run      apply the series, build x86_64, boot one guest, show DMA modes and I/O"
 	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
+	@echo "make soak     make check with 256 MiB of parallel verified block I/O per guest"
 	@echo "make bench    patched vs base kernel, A/B interleaved, results/bench.md"
 	@echo "make deps     install missing Debian packages"
 	@echo "make tree     extract Linux 6.12 to work/linux (branch base) and git am the series (branch patched)"
@@ -20,6 +21,10 @@ run:
 
 check:
 	@$(S)/check.sh
+
+# The long version of make check's volume test; same matrix and judge.
+soak:
+	@HARNESS_APPEND="harness.volume_mib=256" BOOT_TIMEOUT=1800 $(S)/check.sh
 
 bench:
 	@$(S)/bench.sh

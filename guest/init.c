@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -61,6 +62,10 @@
 #define SWIOTLB_HIWATER DEBUGFS "/swiotlb/io_tlb_used_hiwater"
 #define KUNIT_DIR DEBUGFS "/kunit"
 #define DMA_API_ERRORS DEBUGFS "/dma-api/error_count"
+#define TRACEFS "/sys/kernel/tracing"
+#define PM_TEST "/sys/power/pm_test"
+#define PM_STATE "/sys/power/state"
+#define PM_TEST_DELAY "/sys/module/suspend/parameters/pm_test_delay"
 #define SELFTEST_SCRIPT "/selftests/run_virtio.sh"
 #define BENCH_PROGRAM "/bench"
 #define CONSOLE_PORT_NAME "org.harness.console"
@@ -73,10 +78,11 @@ struct harness_config {
 	int balloon;
 	int bench;			/* run /bench instead of the checks */
 	unsigned int blk_mb;
+	unsigned int volume_mib;	/* parallel verified block I/O */
 	char skip[NAME_LEN];		/* comma separated name prefixes */
 };
 
-static struct harness_config cfg = { .blk_mb = 4 };
+static struct harness_config cfg = { .blk_mb = 4, .volume_mib = 32 };
 
 struct virtio_dev {
 	char name[NAME_LEN];
@@ -193,6 +199,27 @@ static int read_ull(const char *path, unsigned long long *value)
 }
 
 /* Basename of the target of symlink @path. */
+/* Writes @text to a sysfs/debugfs/tracefs file; 0 or -1 with errno. */
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t len = strlen(text);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	err = errno;
+	close(fd);
+	errno = err;
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	return -1;
+}
+
 static int readlink_base(const char *path, char *name, size_t len)
 {
 	char target[PATH_MAX];
@@ -483,6 +510,7 @@ static const struct mount_point mount_points[] = {
 	{ "sysfs", "/sys", "sysfs", 1 },
 	{ "devtmpfs", "/dev", "devtmpfs", 1 },
 	{ "debugfs", DEBUGFS, "debugfs", 0 },
+	{ "tracefs", TRACEFS, "tracefs", 0 },
 };
 
 /* True when @path is already the root of a mount (the kernel may mount it). */
@@ -559,6 +587,8 @@ static void set_option(const char *key, const char *value)
 		cfg.bench = strtol(value, NULL, 0) != 0;
 	else if (!strcmp(key, "blk_mb"))
 		cfg.blk_mb = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "volume_mib"))
+		cfg.volume_mib = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "skip"))
 		snprintf(cfg.skip, sizeof(cfg.skip), "%s", value);
 }
@@ -580,9 +610,9 @@ static void parse_cmdline(void)
 		*eq = '\0';
 		set_option(word + 8, eq + 1);
 	}
-	printf("# config echo_port=%u console_in=%llu balloon=%d blk_mb=%u skip=%s\n",
+	printf("# config echo_port=%u console_in=%llu balloon=%d blk_mb=%u volume_mib=%u skip=%s\n",
 	       cfg.echo_port, cfg.console_in, cfg.balloon, cfg.blk_mb,
-	       cfg.skip[0] ? cfg.skip : "-");
+	       cfg.volume_mib, cfg.skip[0] ? cfg.skip : "-");
 }
 
 /* ---- virtio device discovery ---- */
@@ -1050,8 +1080,9 @@ static unsigned long long run_blk_rw_checks(const struct blk_disk *disk)
 	return off;
 }
 
-static void run_blk_random_check(const struct blk_disk *disk,
-				 unsigned long long start)
+/* Returns the first byte after the random check's region. */
+static unsigned long long run_blk_random_check(const struct blk_disk *disk,
+					       unsigned long long start)
 {
 	struct blk_random_arg r = { .disk = disk };
 	char name[NAME_LEN + 64];
@@ -1067,10 +1098,139 @@ static void run_blk_random_check(const struct blk_disk *disk,
 	if (r.region_len < cfg.blk_mb * MiB)
 		printf("# %s: disk too small, region cut to %llu KiB at %llu MiB\n",
 		       name, r.region_len / KiB, r.region_off / MiB);
-	if (!r.region_len)
+	if (r.region_len) {
+		r.seed = 0x7A4D0ULL << 40 | disk->index;
+		run_check(name, 30 + 4 * cfg.blk_mb, check_blk_random, &r);
+	}
+	return r.region_off + r.region_len;
+}
+
+/*
+ * Several processes at once, each in its own part of the region, write
+ * random-length runs (one sector up to BLK_PAR_MAX) at random buffer
+ * offsets, then read every run back into a differently placed buffer
+ * and compare; pass after pass with fresh data until the volume is done.
+ * Parallel requests are what exhaust a small SWIOTLB pool.
+ */
+#define BLK_PAR_WORKERS 4
+#define BLK_PAR_MAX (512 * KiB)
+
+struct blk_par_arg {
+	const struct blk_disk *disk;
+	unsigned long long region_off;
+	unsigned long long region_len;	/* per worker */
+	unsigned long long volume;	/* bytes per worker */
+};
+
+static int blk_par_pass(int fd, const struct blk_par_arg *p, unsigned int w,
+			unsigned int pass, unsigned char *wbase,
+			unsigned char *rbase, struct blk_slot *slots)
+{
+	unsigned long long start = p->region_off + w * p->region_len;
+	unsigned long long end = start + p->region_len, off = start;
+	uint64_t rng = pattern_state((uint64_t)w << 32 | pass);
+	unsigned int i, n = 0;
+	char what[96];
+
+	while (off < end) {
+		struct blk_slot *slot = &slots[n];
+		size_t max = end - off < BLK_PAR_MAX ? end - off : BLK_PAR_MAX;
+
+		slot->len = 512 * (1 + xorshift64_next(&rng) % (max / 512));
+		slot->off = off;
+		slot->buf_off = 512 * (xorshift64_next(&rng) % 8);
+		slot->seed = 0x9A4A11E1ULL << 32 | (uint64_t)w << 24 |
+			     (uint64_t)pass << 12 | n;
+		pattern_fill(wbase + slot->buf_off, slot->len, slot->seed);
+		if (!blk_io(fd, wbase + slot->buf_off, slot->len, off, 1))
+			return 0;
+		off += slot->len;
+		n++;
+	}
+	if (fsync(fd))
+		return fail("fsync: %s", strerror(errno));
+	for (i = 0; i < n; i++) {
+		const struct blk_slot *slot = &slots[i];
+		unsigned char *buf = rbase + read_buf_off(slot->buf_off);
+
+		memset(buf, 0x5a, slot->len);
+		pattern_fill(wbase, slot->len, slot->seed);
+		snprintf(what, sizeof(what), "worker %u pass %u run at %llu",
+			 w, pass, slot->off);
+		if (!blk_io(fd, buf, slot->len, slot->off, 0) ||
+		    !verify_bytes(buf, wbase, slot->len, what))
+			return 0;
+	}
+	return 1;
+}
+
+static void __attribute__((noreturn))
+blk_par_worker(const struct blk_par_arg *p, unsigned int w)
+{
+	unsigned char *wbase = alloc_aligned(BLK_PAR_MAX);
+	unsigned char *rbase = alloc_aligned(BLK_PAR_MAX);
+	struct blk_slot *slots = calloc(p->region_len / 512, sizeof(*slots));
+	unsigned long long done = 0;
+	unsigned int pass = 0;
+	int fd, ok = 1;
+
+	fd = open(p->disk->dev_path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (!wbase || !rbase || !slots || fd < 0)
+		ok = fail("open %s: %s", p->disk->dev_path, strerror(errno));
+	while (ok && done < p->volume) {
+		ok = blk_par_pass(fd, p, w, pass++, wbase, rbase, slots);
+		done += p->region_len;
+	}
+	if (!ok)
+		printf("# blk parallel worker %u: %s\n", w, fail_reason);
+	_exit(ok ? 0 : 1);
+}
+
+static int check_blk_parallel(const void *arg)
+{
+	const struct blk_par_arg *p = arg;
+	pid_t pids[BLK_PAR_WORKERS];
+	unsigned int w, failed = 0;
+	int status;
+
+	for (w = 0; w < BLK_PAR_WORKERS; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0)
+			blk_par_worker(p, w);
+		if (pids[w] < 0)
+			return fail("fork: %s", strerror(errno));
+	}
+	for (w = 0; w < BLK_PAR_WORKERS; w++)
+		if (waitpid(pids[w], &status, 0) != pids[w] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	printf("# blk %s: parallel: %u workers, %llu KiB regions at %llu MiB, %llu MiB written and verified\n",
+	       p->disk->name, BLK_PAR_WORKERS, p->region_len / KiB,
+	       p->region_off / MiB,
+	       BLK_PAR_WORKERS * ((p->volume + p->region_len - 1) /
+				  p->region_len * p->region_len) / MiB);
+	if (failed)
+		return fail("%u of %u workers failed", failed, BLK_PAR_WORKERS);
+	return 1;
+}
+
+static void run_blk_parallel_check(const struct blk_disk *disk,
+				   unsigned long long start)
+{
+	struct blk_par_arg p = { .disk = disk };
+	char name[NAME_LEN + 64];
+
+	snprintf(name, sizeof(name), "blk-%s-parallel-%uMiB", disk->name,
+		 cfg.volume_mib);
+	p.region_off = (start + MiB - 1) / MiB * MiB;
+	p.region_len = disk->size > p.region_off ?
+		       (disk->size - p.region_off) / BLK_PAR_WORKERS / MiB * MiB : 0;
+	p.volume = cfg.volume_mib * MiB / BLK_PAR_WORKERS;
+	if (p.region_len < BLK_PAR_MAX) {
+		report(name, 0, "disk too small for the parallel regions");
 		return;
-	r.seed = 0x7A4D0ULL << 40 | disk->index;
-	run_check(name, 30 + 4 * cfg.blk_mb, check_blk_random, &r);
+	}
+	run_check(name, 60 + 2 * cfg.volume_mib, check_blk_parallel, &p);
 }
 
 static void run_blk_checks(void)
@@ -1094,7 +1254,9 @@ static void run_blk_checks(void)
 		}
 		end = run_blk_rw_checks(&disk);
 		if (cfg.blk_mb)
-			run_blk_random_check(&disk, end);
+			end = run_blk_random_check(&disk, end);
+		if (cfg.volume_mib)
+			run_blk_parallel_check(&disk, end);
 	}
 	free(disks.names);
 }
@@ -1895,8 +2057,296 @@ static int check_dma_api_errors(const void *arg)
 	return 1;
 }
 
+/* ---- suspend and restore ---- */
+
+/*
+ * Suspend to idle with pm_test=devices: every virtio driver's freeze and
+ * restore runs (restore finalizes the features again, and with them the
+ * DMA setup), then the devices must report the DMA modes they had.
+ */
+static int check_restore(const void *arg)
+{
+	char before[MAX_VIRTIO][160], after[160];
+	int i, count = num_virtio;
+
+	(void)arg;
+	for (i = 0; i < count; i++)
+		virtio_dma_mode(virtio_devs[i].name, before[i], sizeof(before[i]));
+	if (write_text(PM_TEST, "devices"))
+		return fail(PM_TEST ": %s", strerror(errno));
+	if (path_exists(PM_TEST_DELAY))
+		write_text(PM_TEST_DELAY, "0");
+	if (write_text(PM_STATE, "freeze")) {
+		int err = errno;
+
+		write_text(PM_TEST, "none");
+		return fail("freeze: %s", strerror(err));
+	}
+	write_text(PM_TEST, "none");
+	scan_virtio_devices();
+	if (num_virtio != count)
+		return fail("%d virtio devices before, %d after", count,
+			    num_virtio);
+	for (i = 0; i < count; i++) {
+		virtio_dma_mode(virtio_devs[i].name, after, sizeof(after));
+		if (strcmp(before[i], after))
+			return fail("%s:%s before,%s after",
+				    virtio_devs[i].name, before[i], after);
+		if (!virtio_devs[i].driver[0])
+			return fail("%s lost its driver", virtio_devs[i].name);
+	}
+	printf("# restore: %d devices kept their DMA mode\n", count);
+	return 1;
+}
+
+/* After the restore: one verified block write/read and the raw frames. */
+static void run_restored_checks(void)
+{
+	struct name_list disks;
+	struct blk_disk disk;
+	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512 };
+	struct nic nics[MAX_NICS];
+	struct raw_arg raw;
+	char name[NAME_LEN + 64];
+	int n, i, dir;
+
+	wait_virtio_settled();
+	list_dir("/sys/block", "vd", &disks);
+	for (i = 0; i < disks.count; i++) {
+		if (blk_disk_info(&disk, disks.names[i], i))
+			continue;
+		rw.disk_off = BLK_RW_START - MiB;	/* not used by other checks */
+		rw.seed = 0x4E57043EULL << 32 | i;
+		snprintf(name, sizeof(name), "blk-%s-restored-rw", disk.name);
+		run_check(name, 30, check_blk_rw, &rw);
+	}
+	free(disks.names);
+	n = find_virtio_nics(nics, MAX_NICS);
+	nics_up(nics, n);
+	for (dir = 0; n >= 2 && dir < 2; dir++) {
+		raw.from = &nics[dir];
+		raw.to = &nics[1 - dir];
+		raw.seed = 0x88B60000ULL + ((uint64_t)dir << 16);
+		snprintf(name, sizeof(name), "net-%.15s-to-%.15s-restored-raw",
+			 raw.from->name, raw.to->name);
+		run_check(name, 5 + RAW_FRAMES * 3, check_net_raw, &raw);
+	}
+}
+
+/* ---- DMA address audit ---- */
+
+/*
+ * The dma:dma_map_page and dma:dma_map_sg events record the physical and
+ * the DMA address of every mapping.  A device the series maps on itself
+ * (named virtioN) must get dma == phys in direct mode, and an address
+ * inside the SWIOTLB pool in swiotlb mode.
+ */
+#define DMA_EVENTS TRACEFS "/events/dma"
+#define SWIOTLB_FULL "swiotlb buffer is full"
+
+static int dma_trace_on;
+
+static void dma_trace_start(void)
+{
+	static const char *const events[] = { "dma_map_page", "dma_map_sg" };
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (!path_exists(DMA_EVENTS))
+		return;
+	write_text(TRACEFS "/buffer_size_kb", "8192");
+	write_text(TRACEFS "/trace", "");
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		snprintf(path, sizeof(path), DMA_EVENTS "/%s/enable", events[i]);
+		if (write_text(path, "1")) {
+			printf("# dma-audit: enable %s: %s\n", events[i],
+			       strerror(errno));
+			return;
+		}
+	}
+	dma_trace_on = !write_text(TRACEFS "/tracing_on", "1");
+}
+
+/* The kernel log, NUL terminated; NULL if unreadable. */
+static char *kernel_log(void)
+{
+	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf;
+
+	if (len <= 0 || !(buf = malloc(len + 1)))
+		return NULL;
+	len = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* "software IO TLB: mapped [mem 0x...-0x...]": the default pool. */
+static int swiotlb_pool(unsigned long long *start, unsigned long long *end)
+{
+	char *log = kernel_log(), *at;
+	int ok = 0;
+
+	at = log ? strstr(log, "software IO TLB: mapped [mem ") : NULL;
+	if (at)
+		ok = sscanf(at, "software IO TLB: mapped [mem %llx-%llx]",
+			    start, end) == 2;
+	free(log);
+	return ok;
+}
+
+static void print_swiotlb_full(void)
+{
+	char *log = kernel_log(), *at;
+	int count = 0;
+
+	for (at = log; at && (at = strstr(at, SWIOTLB_FULL)); at++)
+		count++;
+	printf("harness: swiotlb full-events=%d%s\n", count,
+	       log ? "" : " (no kernel log)");
+	free(log);
+}
+
+struct dma_audit {
+	unsigned long long pool_start, pool_end;
+	int have_pool;
+	unsigned long long direct, swiotlb, errors, skipped;
+	char mode[MAX_VIRTIO][16];
+};
+
+/* Audits one (phys, dma, len) of device @d; 0 with a reason if wrong. */
+static int dma_audit_one(struct dma_audit *a, int d, unsigned long long phys,
+			 unsigned long long dma, unsigned long long len)
+{
+	const char *dev = virtio_devs[d].name;
+
+	if (dma == ~0ULL) {
+		a->errors++;		/* a failed mapping, seen by the driver */
+		return 1;
+	}
+	if (!strcmp(a->mode[d], "direct")) {
+		if (dma != phys)
+			return fail("%s (direct): dma %#llx for phys %#llx",
+				    dev, dma, phys);
+		a->direct++;
+	} else if (!strcmp(a->mode[d], "swiotlb")) {
+		if (!a->have_pool)
+			return fail("%s (swiotlb): pool range unknown", dev);
+		if (dma < a->pool_start || dma + len > a->pool_end)
+			return fail("%s (swiotlb): dma %#llx+%llu outside the pool %#llx-%#llx",
+				    dev, dma, len, a->pool_start, a->pool_end);
+		a->swiotlb++;
+	} else {
+		a->skipped++;
+	}
+	return 1;
+}
+
+/* "{0x1,0x2}" at @p into @out; returns the count, -1 if malformed. */
+static int parse_u64_array(const char *p, unsigned long long *out, int max)
+{
+	int n = 0;
+	char *end;
+
+	if (*p++ != '{')
+		return -1;
+	while (*p && *p != '}' && n < max) {
+		out[n++] = strtoull(p, &end, 0);
+		if (end == p)
+			return -1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return *p == '}' ? n : -1;
+}
+
+static int dma_audit_line(struct dma_audit *a, const char *line)
+{
+	unsigned long long phys, dma, len, dmas[128], lens[128], physs[128];
+	const char *ev, *field;
+	char dev[NAME_LEN];
+	int d, n, k, i;
+
+	ev = strstr(line, ": dma_map_page: ");
+	k = ev ? 16 : 14;
+	if (!ev)
+		ev = strstr(line, ": dma_map_sg: ");
+	if (!ev || sscanf(ev + k, "%255s", dev) != 1)
+		return 1;
+	for (d = 0; d < num_virtio && strcmp(virtio_devs[d].name, dev); d++)
+		;
+	if (d == num_virtio)
+		return 1;	/* not mapped on a virtio device itself */
+	if (k == 16) {
+		if (sscanf(strstr(ev, " dma_addr="), " dma_addr=%llx size=%llu phys_addr=%llx",
+			   &dma, &len, &phys) != 3)
+			return fail("cannot parse: %.200s", line);
+		return dma_audit_one(a, d, phys, dma, len);
+	}
+	if (strstr(ev, "[TRUNCATED]")) {
+		a->skipped++;
+		return 1;
+	}
+	field = strstr(ev, " dma_addrs=");
+	n = field ? parse_u64_array(field + 11, dmas, 128) : -1;
+	field = strstr(ev, " sizes=");
+	k = field ? parse_u64_array(field + 7, lens, 128) : -1;
+	field = strstr(ev, " phys_addrs=");
+	if (n < 0 || k != n || !field ||
+	    parse_u64_array(field + 12, physs, 128) != n)
+		return fail("cannot parse: %.200s", line);
+	for (i = 0; i < n; i++)
+		if (!dma_audit_one(a, d, physs[i], dmas[i], lens[i]))
+			return 0;
+	return 1;
+}
+
+static int check_dma_audit(const void *arg)
+{
+	struct dma_audit a = { 0 };
+	char line[8192], mode[160];
+	int i, ok = 1;
+	FILE *trace;
+
+	(void)arg;
+	write_text(TRACEFS "/tracing_on", "0");
+	for (i = 0; i < num_virtio; i++) {
+		virtio_dma_mode(virtio_devs[i].name, mode, sizeof(mode));
+		sscanf(mode, " dma_mode=%15s", a.mode[i]);
+	}
+	a.have_pool = swiotlb_pool(&a.pool_start, &a.pool_end);
+	trace = fopen(TRACEFS "/trace", "re");
+	if (!trace)
+		return fail(TRACEFS "/trace: %s", strerror(errno));
+	while (ok && fgets(line, sizeof(line), trace))
+		ok = dma_audit_line(&a, line);
+	fclose(trace);
+	printf("# dma-audit: %llu direct and %llu swiotlb addresses checked, %llu failed mappings, %llu not judged\n",
+	       a.direct, a.swiotlb, a.errors, a.skipped);
+	if (ok && !a.direct && !a.swiotlb)
+		return fail("no mapping of a virtio device was traced");
+	return ok;
+}
+
+/* Only the series maps on the virtio device itself. */
+static int have_dma_modes(void)
+{
+	char mode[160];
+	int i;
+
+	for (i = 0; i < num_virtio; i++) {
+		virtio_dma_mode(virtio_devs[i].name, mode, sizeof(mode));
+		if (strcmp(mode, " dma_mode=n/a"))
+			return 1;
+	}
+	return 0;
+}
+
 static void run_all_checks(void)
 {
+	dma_trace_start();
 	run_blk_checks();
 	run_net_checks();
 	if (have_device_id(VIRTIO_ID_RNG))
@@ -1904,6 +2354,16 @@ static void run_all_checks(void)
 	run_console_checks();
 	if (cfg.balloon && have_device_id(VIRTIO_ID_BALLOON))
 		run_check("balloon", 65, check_balloon, NULL);
+	if (path_exists(PM_TEST)) {
+		run_check("restore", 60, check_restore, NULL);
+		run_restored_checks();
+	}
+	print_swiotlb_full();
+	if (dma_trace_on && have_dma_modes())
+		run_check("dma-audit", 60, check_dma_audit, NULL);
+	else
+		printf("# dma-audit: %s\n", dma_trace_on ?
+		       "no device reports a DMA mode" : "no dma trace events");
 	run_kunit_checks();
 	if (path_exists(SELFTEST_SCRIPT) && path_exists("/bin/sh"))
 		run_check("selftest-virtio", 65, check_selftest, NULL);

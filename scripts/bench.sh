@@ -4,7 +4,7 @@
 # BENCH_PAIRS pairs, default 5) under TCG with -icount shift=0,sleep=off;
 # the guest (guest/bench.c) reports instructions (pseries: perf counter)
 # and guest nanoseconds per workload.  Writes results/bench.md (medians,
-# patched/base ratio, spread) and results/bench-raw.tsv.
+# patched/base ratio, spread), results/bench.png and results/bench-raw.tsv.
 #   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +15,7 @@ md=$TOP/results/bench.md
 mkdir -p "$TOP/results"
 rm -f "$WORK"/runs/.accel-*
 
-"$S/deps.sh"
+"$S/deps.sh" gnuplot-nox
 "$S/tree.sh"
 has_series || die "patches/ is empty: nothing to compare"
 mapfile -t lines < <(grep -v '^#' "$TOP/bench.conf" | awk -v only=" ${BENCH_SCENARIOS:-} " \
@@ -81,5 +81,26 @@ summarise() {
 	summarise insns/op 7
 	summarise ns/op 8
 } > "$md"
+
+# Plot: patched/base per scenario and workload, one bar per metric.
+dat=$WORK/bench-ratios.dat
+awk -F' *[|] *' '$4 ~ /\/op$/ { k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	r[k, $4] = $7 }
+	END { for (i = 1; i <= n; i++) { k = order[i]
+		printf "\"%s\" %s %s\n", k, ((k, "insns/op") in r) ? r[k, "insns/op"] : "NaN", r[k, "ns/op"] } }' "$md" > "$dat"
+gnuplot <<-EOF || die "gnuplot failed"
+	set terminal png size 1000,520
+	set output "$TOP/results/bench.png"
+	set title "virtio DMA API for all devices: patched / base, median of $PAIRS pairs (1.0 = no change)"
+	set style data histograms
+	set style histogram clustered gap 1
+	set style fill solid 0.8 border -1
+	set yrange [0.9:1.1]
+	set ytics 0.02
+	set grid ytics
+	set xtics rotate by -30 font ",8"
+	set key top left
+	plot "$dat" using 2:xtic(1) title "instructions per op", "" using 3 title "guest ns per op", 1 notitle lt -1
+EOF
 cat "$md"
-say "bench: wrote $md and $raw"
+say "bench: wrote $md, $TOP/results/bench.png and $raw"

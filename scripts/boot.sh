@@ -6,6 +6,8 @@
 # The host side of the checks runs here: the disk pattern, the echo
 # service, the console input, and the balloon requests.  Judging is
 # scripts/judge.sh's job: QEMU's exit status means nothing.
+#   HARNESS_APPEND adds kernel arguments (make soak: harness.volume_mib=256),
+#   BOOT_TIMEOUT overrides the machine's time limit in seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need qemu-system-x86_64 qemu-system-ppc64 timeout
@@ -104,7 +106,7 @@ qemu+=(
 	-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
 	-serial "file:$run/console.log" -monitor stdio
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$console panic=-1 loglevel=6 kunit.enable=1 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append"
+	-append "console=$console panic=-1 loglevel=6 kunit.enable=1 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append ${HARNESS_APPEND:-}"
 	-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe"
 	-device "virtio-blk-$bus,drive=disk0$props"
 	-netdev hubport,id=nic0,hubid=0 -device "virtio-net-$bus,netdev=nic0,mac=52:54:00:00:00:01$props"
@@ -135,6 +137,7 @@ if [ $bench = 1 ]; then
 	qemu=("${keep[@]}" -icount shift=0,sleep=off)
 	limit=900
 fi
+limit=${BOOT_TIMEOUT:-$limit}   # make soak gives its long runs more time
 printf '%q ' timeout "$limit" "${qemu[@]}" > "$run/qemu.cmd"
 echo >> "$run/qemu.cmd"
 

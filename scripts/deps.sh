@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage: dependencies. Installs the Debian packages the harness needs that
 # are missing; does nothing (and needs no network) when all are present.
+# Arguments name extra packages a stage needs (make bench: gnuplot-nox).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,6 +11,7 @@ packages=(
 	perl python3 python3-ply python3-git qemu-system-x86 qemu-system-ppc
 	gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 	busybox-static coreutils procps
+	"$@"
 )
 
 missing=()

@@ -35,10 +35,12 @@ plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$ktap")
 [ "${plan:-x}" = $((passed + failed)) ] || problem "plan 1..${plan:-?} but $((passed + failed)) results"
 
 # Checks that must have run: a missing one is a failure, not a pass.
-required=(blk-vda-hostpattern 'blk-vda-rw-1048576-bufoff512' blk-vda-random net-eth0-to-eth1-raw
-	net-eth1-to-eth0-raw net-echo-udp net-echo-tcp rng console-write console-read balloon)
+required=(blk-vda-hostpattern 'blk-vda-rw-1048576-bufoff512' blk-vda-random blk-vda-parallel
+	net-eth0-to-eth1-raw net-eth1-to-eth0-raw net-echo-udp net-echo-tcp rng console-write
+	console-read balloon restore blk-vda-restored-rw net-eth0-to-eth1-restored-raw
+	net-eth1-to-eth0-restored-raw)
 if [ "$variant" = patched ] && has_series; then
-	required+=(kunit-virtio_dma)
+	required+=(kunit-virtio_dma dma-audit)
 	! git -C "$LINUX" cat-file -e patched:tools/testing/selftests/virtio 2>/dev/null ||
 		required+=(selftest-virtio)
 fi
@@ -87,11 +89,14 @@ hw_after=$(sed -n 's/^harness: swiotlb used_hiwater=\([0-9]*\) after-io/\1/p' "$
 if [ "$variant" = patched ] && has_series && [ "$bounce" != - ]; then
 	if [ -z "$hw_before" ] || [ -z "$hw_after" ]; then
 		problem "swiotlb: no high-water mark in debugfs, cannot judge bounce=$bounce"
-	elif [ "$bounce" = yes ] && [ "$hw_after" -le "$hw_before" ]; then
+	elif [ "$bounce" != no ] && [ "$hw_after" -le "$hw_before" ]; then
 		problem "swiotlb: expected bouncing, high-water stayed at $hw_after"
 	elif [ "$bounce" = no ] && [ "$hw_after" -ne "$hw_before" ]; then
 		problem "swiotlb: expected no bouncing, high-water rose $hw_before -> $hw_after"
 	fi
+	full=$(sed -n 's/^harness: swiotlb full-events=\([0-9]*\).*/\1/p' "$log")
+	[ "$bounce" != full ] || [ "${full:-0}" -gt 0 ] ||
+		problem "swiotlb: expected the pool to run full under parallel I/O, full-events=${full:-none}"
 fi
 
 verdict=PASS
