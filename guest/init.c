@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <linux/aio_abi.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -36,6 +37,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -82,7 +84,7 @@ struct harness_config {
 	char skip[NAME_LEN];		/* comma separated name prefixes */
 };
 
-static struct harness_config cfg = { .blk_mb = 4, .volume_mib = 32 };
+static struct harness_config cfg = { .blk_mb = 4, .volume_mib = 64 };
 
 struct virtio_dev {
 	char name[NAME_LEN];
@@ -1106,14 +1108,17 @@ static unsigned long long run_blk_random_check(const struct blk_disk *disk,
 }
 
 /*
- * Several processes at once, each in its own part of the region, write
- * random-length runs (one sector up to BLK_PAR_MAX) at random buffer
- * offsets, then read every run back into a differently placed buffer
- * and compare; pass after pass with fresh data until the volume is done.
- * Parallel requests are what exhaust a small SWIOTLB pool.
+ * Several processes at once, each in its own part of the region, cut it
+ * into random-length runs (one sector up to BLK_PAR_MAX) at random buffer
+ * offsets, submit all the writes at once (Linux AIO), then all the reads
+ * into differently placed buffers, and compare; pass after pass with
+ * fresh data until the volume is done.  Many requests in flight at once
+ * are what exhaust a small SWIOTLB pool.
  */
-#define BLK_PAR_WORKERS 4
-#define BLK_PAR_MAX (512 * KiB)
+#define BLK_PAR_WORKERS 8
+#define BLK_PAR_MAX (1 * MiB)
+#define BLK_PAR_REGION (8 * MiB)
+#define BLK_PAR_SLACK (1 * MiB)		/* buffer room for offsets, padding */
 
 struct blk_par_arg {
 	const struct blk_disk *disk;
@@ -1122,17 +1127,81 @@ struct blk_par_arg {
 	unsigned long long volume;	/* bytes per worker */
 };
 
+struct blk_par_io {
+	aio_context_t ctx;
+	struct iocb *iocbs, **list;
+	struct io_event *events;
+	size_t *at;			/* buffer offset of each run */
+	unsigned int max;
+};
+
+/* Submits @n prepared iocbs and waits for all; each must move its bytes. */
+static int blk_par_submit(struct blk_par_io *io, unsigned int n,
+			  const char *what)
+{
+	unsigned int done = 0, i;
+	long r;
+
+	for (i = 0; i < n; i++)
+		io->list[i] = &io->iocbs[i];
+	for (i = 0; i < n; i += r) {
+		r = syscall(SYS_io_submit, io->ctx, n - i, io->list + i);
+		if (r <= 0)
+			return fail("io_submit %s: %s", what,
+				    r ? strerror(errno) : "nothing queued");
+	}
+	while (done < n) {
+		r = syscall(SYS_io_getevents, io->ctx, 1, n - done,
+			    io->events, NULL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return fail("io_getevents %s: %s", what, strerror(errno));
+		for (i = 0; i < (unsigned int)r; i++) {
+			const struct iocb *cb = (void *)(uintptr_t)io->events[i].obj;
+
+			if (io->events[i].res != (long long)cb->aio_nbytes)
+				return fail("%s of %llu bytes at %lld: %s", what,
+					    (unsigned long long)cb->aio_nbytes,
+					    (long long)cb->aio_offset,
+					    io->events[i].res < 0 ?
+					    strerror(-io->events[i].res) : "short");
+		}
+		done += r;
+	}
+	return 1;
+}
+
+static void blk_par_prep(struct iocb *cb, int fd, int write, void *buf,
+			 const struct blk_slot *slot)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+	cb->aio_buf = (uintptr_t)buf;
+	cb->aio_nbytes = slot->len;
+	cb->aio_offset = slot->off;
+}
+
 static int blk_par_pass(int fd, const struct blk_par_arg *p, unsigned int w,
 			unsigned int pass, unsigned char *wbase,
-			unsigned char *rbase, struct blk_slot *slots)
+			unsigned char *rbase, struct blk_slot *slots,
+			struct blk_par_io *io)
 {
 	unsigned long long start = p->region_off + w * p->region_len;
 	unsigned long long end = start + p->region_len, off = start;
 	uint64_t rng = pattern_state((uint64_t)w << 32 | pass);
+	size_t *at = io->at, pos = 0, stretch;
 	unsigned int i, n = 0;
 	char what[96];
 
-	while (off < end) {
+	/*
+	 * Plan the runs; each gets its own page-aligned stretch of buffer
+	 * (room for the write and the read-back offset).  Many tiny runs
+	 * may use up the slack before the region is covered: then the pass
+	 * covers less.
+	 */
+	while (off < end && n < io->max) {
 		struct blk_slot *slot = &slots[n];
 		size_t max = end - off < BLK_PAR_MAX ? end - off : BLK_PAR_MAX;
 
@@ -1141,24 +1210,37 @@ static int blk_par_pass(int fd, const struct blk_par_arg *p, unsigned int w,
 		slot->buf_off = 512 * (xorshift64_next(&rng) % 8);
 		slot->seed = 0x9A4A11E1ULL << 32 | (uint64_t)w << 24 |
 			     (uint64_t)pass << 12 | n;
-		pattern_fill(wbase + slot->buf_off, slot->len, slot->seed);
-		if (!blk_io(fd, wbase + slot->buf_off, slot->len, off, 1))
-			return 0;
+		stretch = (slot->buf_off + 1024 + slot->len + 4095) / 4096 * 4096;
+		if (pos + stretch > p->region_len + BLK_PAR_SLACK)
+			break;
+		at[n] = pos;
+		pos += stretch;
+		pattern_fill(wbase + at[n] + slot->buf_off, slot->len, slot->seed);
+		blk_par_prep(&io->iocbs[n], fd, 1, wbase + at[n] + slot->buf_off,
+			     slot);
 		off += slot->len;
 		n++;
 	}
+	snprintf(what, sizeof(what), "worker %u pass %u write", w, pass);
+	if (!blk_par_submit(io, n, what))
+		return 0;
 	if (fsync(fd))
 		return fail("fsync: %s", strerror(errno));
 	for (i = 0; i < n; i++) {
-		const struct blk_slot *slot = &slots[i];
-		unsigned char *buf = rbase + read_buf_off(slot->buf_off);
+		unsigned char *buf = rbase + at[i] + read_buf_off(slots[i].buf_off);
 
-		memset(buf, 0x5a, slot->len);
-		pattern_fill(wbase, slot->len, slot->seed);
+		memset(buf, 0x5a, slots[i].len);
+		blk_par_prep(&io->iocbs[i], fd, 0, buf, &slots[i]);
+	}
+	snprintf(what, sizeof(what), "worker %u pass %u read", w, pass);
+	if (!blk_par_submit(io, n, what))
+		return 0;
+	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "worker %u pass %u run at %llu",
-			 w, pass, slot->off);
-		if (!blk_io(fd, buf, slot->len, slot->off, 0) ||
-		    !verify_bytes(buf, wbase, slot->len, what))
+			 w, pass, slots[i].off);
+		if (!verify_bytes(rbase + at[i] + read_buf_off(slots[i].buf_off),
+				  wbase + at[i] + slots[i].buf_off, slots[i].len,
+				  what))
 			return 0;
 	}
 	return 1;
@@ -1167,18 +1249,31 @@ static int blk_par_pass(int fd, const struct blk_par_arg *p, unsigned int w,
 static void __attribute__((noreturn))
 blk_par_worker(const struct blk_par_arg *p, unsigned int w)
 {
-	unsigned char *wbase = alloc_aligned(BLK_PAR_MAX);
-	unsigned char *rbase = alloc_aligned(BLK_PAR_MAX);
-	struct blk_slot *slots = calloc(p->region_len / 512, sizeof(*slots));
+	/* every run takes at least a page of the buffer */
+	size_t buf_len = p->region_len + BLK_PAR_SLACK;
+	unsigned int max = buf_len / 4096;
+	unsigned char *wbase = alloc_aligned(buf_len);
+	unsigned char *rbase = alloc_aligned(buf_len);
+	struct blk_slot *slots = calloc(max, sizeof(*slots));
+	struct blk_par_io io = {
+		.iocbs = calloc(max, sizeof(struct iocb)),
+		.list = calloc(max, sizeof(struct iocb *)),
+		.events = calloc(max, sizeof(struct io_event)),
+		.at = calloc(max, sizeof(size_t)),
+		.max = max,
+	};
 	unsigned long long done = 0;
 	unsigned int pass = 0;
 	int fd, ok = 1;
 
 	fd = open(p->disk->dev_path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (!wbase || !rbase || !slots || fd < 0)
+	if (!wbase || !rbase || !slots || !io.iocbs || !io.list ||
+	    !io.events || !io.at || fd < 0)
 		ok = fail("open %s: %s", p->disk->dev_path, strerror(errno));
+	else if (syscall(SYS_io_setup, max, &io.ctx))
+		ok = fail("io_setup: %s", strerror(errno));
 	while (ok && done < p->volume) {
-		ok = blk_par_pass(fd, p, w, pass++, wbase, rbase, slots);
+		ok = blk_par_pass(fd, p, w, pass++, wbase, rbase, slots, &io);
 		done += p->region_len;
 	}
 	if (!ok)
@@ -1204,11 +1299,9 @@ static int check_blk_parallel(const void *arg)
 		if (waitpid(pids[w], &status, 0) != pids[w] ||
 		    !WIFEXITED(status) || WEXITSTATUS(status))
 			failed++;
-	printf("# blk %s: parallel: %u workers, %llu KiB regions at %llu MiB, %llu MiB written and verified\n",
+	printf("# blk %s: parallel: %u workers, %llu KiB regions at %llu MiB, %llu MiB each, %u failed\n",
 	       p->disk->name, BLK_PAR_WORKERS, p->region_len / KiB,
-	       p->region_off / MiB,
-	       BLK_PAR_WORKERS * ((p->volume + p->region_len - 1) /
-				  p->region_len * p->region_len) / MiB);
+	       p->region_off / MiB, p->volume / MiB, failed);
 	if (failed)
 		return fail("%u of %u workers failed", failed, BLK_PAR_WORKERS);
 	return 1;
@@ -1218,19 +1311,27 @@ static void run_blk_parallel_check(const struct blk_disk *disk,
 				   unsigned long long start)
 {
 	struct blk_par_arg p = { .disk = disk };
+	unsigned long long passes;
 	char name[NAME_LEN + 64];
 
-	snprintf(name, sizeof(name), "blk-%s-parallel-%uMiB", disk->name,
-		 cfg.volume_mib);
 	p.region_off = (start + MiB - 1) / MiB * MiB;
 	p.region_len = disk->size > p.region_off ?
 		       (disk->size - p.region_off) / BLK_PAR_WORKERS / MiB * MiB : 0;
-	p.volume = cfg.volume_mib * MiB / BLK_PAR_WORKERS;
+	if (p.region_len > BLK_PAR_REGION)
+		p.region_len = BLK_PAR_REGION;
 	if (p.region_len < BLK_PAR_MAX) {
-		report(name, 0, "disk too small for the parallel regions");
+		report("blk-parallel", 0, "disk too small for the parallel regions");
 		return;
 	}
-	run_check(name, 60 + 2 * cfg.volume_mib, check_blk_parallel, &p);
+	/* whole passes over every region, at least one */
+	passes = (cfg.volume_mib * MiB / BLK_PAR_WORKERS + p.region_len - 1) /
+		 p.region_len;
+	p.volume = (passes ? passes : 1) * p.region_len;
+	snprintf(name, sizeof(name), "blk-%s-parallel-%lluMiB", disk->name,
+		 BLK_PAR_WORKERS * p.volume / MiB);
+	run_check(name, 60 + 2 * BLK_PAR_WORKERS * p.volume / MiB,
+		  check_blk_parallel, &p);
+	print_swiotlb("after-parallel");
 }
 
 static void run_blk_checks(void)
@@ -2057,6 +2158,39 @@ static int check_dma_api_errors(const void *arg)
 	return 1;
 }
 
+/* ---- kernel log ---- */
+
+/* The kernel log, NUL terminated; NULL if unreadable. */
+static char *kernel_log(void)
+{
+	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf;
+
+	if (len <= 0 || !(buf = malloc(len + 1)))
+		return NULL;
+	len = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
+	if (len < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* How often @what occurs in the kernel log; -1 if unreadable. */
+static int count_in_kernel_log(const char *what)
+{
+	char *log = kernel_log(), *at;
+	int count = 0;
+
+	if (!log)
+		return -1;
+	for (at = log; (at = strstr(at, what)); at++)
+		count++;
+	free(log);
+	return count;
+}
+
 /* ---- suspend and restore ---- */
 
 /*
@@ -2083,6 +2217,8 @@ static int check_restore(const void *arg)
 		return fail("freeze: %s", strerror(err));
 	}
 	write_text(PM_TEST, "none");
+	if (count_in_kernel_log("PM: suspend exit") < 1)
+		return fail("no \"PM: suspend exit\" in the kernel log");
 	scan_virtio_devices();
 	if (num_virtio != count)
 		return fail("%d virtio devices before, %d after", count,
@@ -2138,8 +2274,9 @@ static void run_restored_checks(void)
 /*
  * The dma:dma_map_page and dma:dma_map_sg events record the physical and
  * the DMA address of every mapping.  A device the series maps on itself
- * (named virtioN) must get dma == phys in direct mode, and an address
- * inside the SWIOTLB pool in swiotlb mode.
+ * (named virtioN) must get dma == phys in direct mode.  In swiotlb mode
+ * every address must differ from the buffer's, and all of them must fit
+ * in one range no larger than the pool (its address is not exported).
  */
 #define DMA_EVENTS TRACEFS "/events/dma"
 #define SWIOTLB_FULL "swiotlb buffer is full"
@@ -2167,52 +2304,19 @@ static void dma_trace_start(void)
 	dma_trace_on = !write_text(TRACEFS "/tracing_on", "1");
 }
 
-/* The kernel log, NUL terminated; NULL if unreadable. */
-static char *kernel_log(void)
-{
-	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
-	char *buf;
-
-	if (len <= 0 || !(buf = malloc(len + 1)))
-		return NULL;
-	len = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
-	if (len < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/* "software IO TLB: mapped [mem 0x...-0x...]": the default pool. */
-static int swiotlb_pool(unsigned long long *start, unsigned long long *end)
-{
-	char *log = kernel_log(), *at;
-	int ok = 0;
-
-	at = log ? strstr(log, "software IO TLB: mapped [mem ") : NULL;
-	if (at)
-		ok = sscanf(at, "software IO TLB: mapped [mem %llx-%llx]",
-			    start, end) == 2;
-	free(log);
-	return ok;
-}
-
 static void print_swiotlb_full(void)
 {
-	char *log = kernel_log(), *at;
-	int count = 0;
+	int count = count_in_kernel_log(SWIOTLB_FULL);
 
-	for (at = log; at && (at = strstr(at, SWIOTLB_FULL)); at++)
-		count++;
-	printf("harness: swiotlb full-events=%d%s\n", count,
-	       log ? "" : " (no kernel log)");
-	free(log);
+	if (count < 0)
+		printf("harness: swiotlb full-events=none (no kernel log)\n");
+	else
+		printf("harness: swiotlb full-events=%d\n", count);
 }
 
 struct dma_audit {
-	unsigned long long pool_start, pool_end;
-	int have_pool;
+	unsigned long long pool_bytes;	/* 0: unknown */
+	unsigned long long lowest, highest;	/* bounce addresses seen */
 	unsigned long long direct, swiotlb, errors, skipped;
 	char mode[MAX_VIRTIO][16];
 };
@@ -2233,12 +2337,17 @@ static int dma_audit_one(struct dma_audit *a, int d, unsigned long long phys,
 				    dev, dma, phys);
 		a->direct++;
 	} else if (!strcmp(a->mode[d], "swiotlb")) {
-		if (!a->have_pool)
-			return fail("%s (swiotlb): pool range unknown", dev);
-		if (dma < a->pool_start || dma + len > a->pool_end)
-			return fail("%s (swiotlb): dma %#llx+%llu outside the pool %#llx-%#llx",
-				    dev, dma, len, a->pool_start, a->pool_end);
-		a->swiotlb++;
+		/* forced bouncing: never the buffer itself, always the pool */
+		if (dma == phys)
+			return fail("%s (swiotlb): phys %#llx was not bounced",
+				    dev, phys);
+		if (!a->swiotlb++ || dma < a->lowest)
+			a->lowest = dma;
+		if (dma + len > a->highest)
+			a->highest = dma + len;
+		if (a->highest - a->lowest > a->pool_bytes)
+			return fail("%s (swiotlb): bounce addresses %#llx-%#llx span more than the %llu-byte pool",
+				    dev, a->lowest, a->highest, a->pool_bytes);
 	} else {
 		a->skipped++;
 	}
@@ -2316,7 +2425,9 @@ static int check_dma_audit(const void *arg)
 		virtio_dma_mode(virtio_devs[i].name, mode, sizeof(mode));
 		sscanf(mode, " dma_mode=%15s", a.mode[i]);
 	}
-	a.have_pool = swiotlb_pool(&a.pool_start, &a.pool_end);
+	/* The pool is one range of io_tlb_nslabs slots of 2 KiB. */
+	if (!read_ull(DEBUGFS "/swiotlb/io_tlb_nslabs", &a.pool_bytes))
+		a.pool_bytes *= 2048;
 	trace = fopen(TRACEFS "/trace", "re");
 	if (!trace)
 		return fail(TRACEFS "/trace: %s", strerror(errno));
@@ -2325,6 +2436,9 @@ static int check_dma_audit(const void *arg)
 	fclose(trace);
 	printf("# dma-audit: %llu direct and %llu swiotlb addresses checked, %llu failed mappings, %llu not judged\n",
 	       a.direct, a.swiotlb, a.errors, a.skipped);
+	if (a.swiotlb)
+		printf("# dma-audit: bounce addresses within %#llx-%#llx, pool %llu bytes\n",
+		       a.lowest, a.highest, a.pool_bytes);
 	if (ok && !a.direct && !a.swiotlb)
 		return fail("no mapping of a virtio device was traced");
 	return ok;

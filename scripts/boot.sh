@@ -34,7 +34,7 @@ MEM_MB=512
 BALLOON_MB=64              # the guest waits for MemTotal to drop by 32 MiB
 CONSOLE_IN_LEN=4096
 CONSOLE_IN_SEED=0xFEED
-DISK_MB=16
+DISK_MB=128
 
 # x86: KVM where it really works, else TCG.  Probed once per harness run:
 # a paravirtualised host KVM can be hundreds of times slower than TCG.
@@ -72,18 +72,21 @@ ppc64le/pseries) kernel=$kdir/vmlinux ;;
 *) die "scenario $scenario: machine $machine cannot boot $arch" ;;
 esac
 
-# Device properties for each kind of device set.  bench-*: only a null
-# block device and the two NICs, and guest time counts instructions.
-bench=0
+# Device properties for each kind of device set.  legacy-slowdisk: the
+# disk moves 16 MiB/s, so parallel requests pile up in flight (and in a
+# small SWIOTLB pool).  bench-*: only a null block device and the two
+# NICs, and guest time counts instructions.
+bench=0 drive_opts=
 case $devices in
 legacy) props= ;;
+legacy-slowdisk) props= drive_opts=,throttling.bps-total=16777216 ;;
 platform) props=,disable-legacy=on,iommu_platform=on ;;
 packed) props=,packed=on ;;
 bench-legacy) props= bench=1 ;;
 bench-platform) props=,disable-legacy=on,iommu_platform=on bench=1 ;;
 *) die "scenario $scenario: unknown device set '$devices'" ;;
 esac
-[ "$bus" = pci ] || [ "${devices#bench-}" = legacy ] || die "scenario $scenario: $devices needs PCI"
+[ "$bus" = pci ] || [ "${devices#bench-}" = legacy ] || [ "$devices" = legacy-slowdisk ] || die "scenario $scenario: $devices needs PCI"
 balloon_props=${props/,disable-legacy=on,iommu_platform=on/}
 
 "$WORK/guest/mkpattern" disk "$run/disk.img" "$DISK_MB"
@@ -107,7 +110,7 @@ qemu+=(
 	-serial "file:$run/console.log" -monitor stdio
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=$console panic=-1 loglevel=6 kunit.enable=1 harness.echo_port=$(cat "$run/echo.port") harness.console_in=$CONSOLE_IN_LEN harness.balloon=1 $append ${HARNESS_APPEND:-}"
-	-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe"
+	-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe$drive_opts"
 	-device "virtio-blk-$bus,drive=disk0$props"
 	-netdev hubport,id=nic0,hubid=0 -device "virtio-net-$bus,netdev=nic0,mac=52:54:00:00:00:01$props"
 	-netdev hubport,id=nic1,hubid=0 -device "virtio-net-$bus,netdev=nic1,mac=52:54:00:00:00:02$props"
