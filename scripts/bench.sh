@@ -2,8 +2,9 @@
 # make bench: the patched kernel against the base one, same config, in one
 # run.  Every line of bench.conf boots base and patched in turn (A/B/A/B,
 # BENCH_PAIRS pairs, default 5) under TCG with -icount shift=0,sleep=off;
-# the guest (guest/bench.c) reports instructions (pseries: perf counter)
-# and guest nanoseconds per workload.  Writes results/bench.md (medians,
+# the guest (guest/bench.c) brackets each workload with a marker
+# instruction, at which QEMU's insn-marks plugin logs the instructions the
+# guest CPU executed (idle excluded), and reports guest nanoseconds.  Writes results/bench.md (medians,
 # patched/base ratio, spread), results/bench.png and results/bench-raw.tsv.
 #   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf.
 set -euo pipefail
@@ -41,8 +42,12 @@ for line in "${lines[@]}"; do
 			log=$(tr -d '\r' < "$run/console.log")
 			grep -q '^harness: bench done' <<<"$log" ||
 				die "bench run $scenario $variant failed: $(grep -E '^(not ok|# bench)' <<<"$log" | head -3; tail -5 <<<"$log")"
-			sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) insns=\(-\{0,1\}[0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3\t\4/p' <<<"$log" |
-				sed "s/^/$scenario\t$flavour\t$variant\t$pair\t/" >> "$raw"
+			# Workload N lies between markers 2N and 2N+1 of the plugin's log.
+			paste <(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3/p' <<<"$log") \
+				<(awk 'NR % 2 { a = $2; next } { print $2 - a }' "$run/marks.txt") |
+				awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" \
+					'NF != 4 || $4 == "" { exit 1 } { print pre, $1, $2, $4, $3 }' >> "$raw" ||
+				die "bench run $scenario $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
 		done
 	done
 done
@@ -74,7 +79,8 @@ summarise() {
 	echo "- kernel: Linux $(sed -n 's/^VERSION = //p' "$LINUX/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$LINUX/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$LINUX/Makefile"), base $(git -C "$LINUX" rev-parse --short base), patched $(git -C "$LINUX" rev-parse --short patched) ($(git -C "$LINUX" rev-list --count base..patched) patches), same config per flavour"
 	echo "- QEMU: $(qemu-system-x86_64 --version | head -1), TCG, -smp 1, -icount shift=0,sleep=off, null-co disk, two NICs on a hub"
 	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%d)"
-	echo "- per op: 4000 ops after 400 warm-up; insns = instructions retired on the guest CPU (pseries perf counter; x86 TCG has none); ns = guest time, which under -icount is instructions plus idle time"
+	echo "- per op: 4000 ops after 400 warm-up; insns = instructions the guest CPU executed (user, kernel, interrupts; not idle), counted by the QEMU plugin guest/insn-marks.c; ns = guest time, which under -icount is instructions plus idle time, and idle time follows the host"
+	echo "- spread = (max - min) / median over the $PAIRS runs of one kernel: how closely runs of the same kernel agree"
 	echo
 	echo "| scenario | workload | metric | base | patched | patched/base | spread base | spread patched |"
 	echo "|---|---|---|---:|---:|---:|---:|---:|"

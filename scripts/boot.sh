@@ -137,7 +137,9 @@ if [ $bench = 1 ]; then
 		esac
 		keep+=("$arg")
 	done
-	qemu=("${keep[@]}" -icount shift=0,sleep=off)
+	[ -f "$WORK/guest/insn-marks.so" ] || die "no $WORK/guest/insn-marks.so: run scripts/initramfs.sh"
+	qemu=("${keep[@]}" -icount shift=0,sleep=off
+		-plugin "$WORK/guest/insn-marks.so,out=$run/marks.txt")
 	limit=900
 fi
 limit=${BOOT_TIMEOUT:-$limit}   # make soak gives its long runs more time

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QEMU TCG plugin for make bench: counts the instructions the guest CPU
+ * executes (user, kernel and interrupts; nothing while it is halted) and
+ * writes the running count to the file out=FILE each time the guest
+ * executes the marker instruction of guest/bench.c:
+ *
+ *   x86_64:  nopl 0x4842(%rax)    0f 1f 80 42 48 00 00
+ *   ppc64le: ori r0,r0,0x4842     0x60004842
+ *
+ * so the guest's idle time, which depends on the host, never counts.
+ * Load with: -plugin insn-marks.so,out=FILE
+ *
+ * QEMU installs no plugin header, so the few entry points used here are
+ * declared below, as in QEMU's include/qemu/qemu-plugin.h (API 1, QEMU 7).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id,
+					       struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index,
+					    void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
+					   qemu_plugin_vcpu_tb_trans_cb_t cb);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
+					      enum qemu_plugin_op op,
+					      void *ptr, uint64_t imm);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
+						 size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
+					    qemu_plugin_vcpu_udata_cb_t cb,
+					    enum qemu_plugin_cb_flags flags,
+					    void *userdata);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+static const unsigned char mark_x86[] = { 0x0f, 0x1f, 0x80, 0x42, 0x48, 0x00, 0x00 };
+static const unsigned char mark_ppc64le[] = { 0x42, 0x48, 0x00, 0x60 };
+
+/* One vCPU (-smp 1): a plain counter is exact. */
+static uint64_t insns;
+static FILE *out;
+
+static int is_mark(const struct qemu_plugin_insn *insn)
+{
+	size_t len = qemu_plugin_insn_size(insn);
+	const void *data = qemu_plugin_insn_data(insn);
+
+	return (len == sizeof(mark_x86) && !memcmp(data, mark_x86, len)) ||
+	       (len == sizeof(mark_ppc64le) && !memcmp(data, mark_ppc64le, len));
+}
+
+static void on_mark(unsigned int vcpu_index, void *userdata)
+{
+	(void)vcpu_index;
+	(void)userdata;
+	/* The count includes the whole block the marker sits in: the same
+	 * constant at every marker, so differences are exact. */
+	fprintf(out, "mark %llu\n", (unsigned long long)insns);
+	fflush(out);
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t i, n = qemu_plugin_tb_n_insns(tb);
+
+	(void)id;
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+						 &insns, n);
+	for (i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+
+		if (is_mark(insn))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark,
+							       QEMU_PLUGIN_CB_NO_REGS,
+							       NULL);
+	}
+}
+
+__attribute__((visibility("default")))
+int qemu_plugin_install(qemu_plugin_id_t id, const void *info, int argc,
+			char **argv)
+{
+	(void)info;
+	if (argc != 1 || strncmp(argv[0], "out=", 4)) {
+		fprintf(stderr, "insn-marks: usage: -plugin insn-marks.so,out=FILE\n");
+		return -1;
+	}
+	out = fopen(argv[0] + 4, "w");
+	if (!out) {
+		perror(argv[0] + 4);
+		return -1;
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+	return 0;
+}
