@@ -42,20 +42,26 @@ fragment_files() {
 }
 
 # Kconfig silently drops what it cannot satisfy: fail loudly instead.
+# A later fragment may override an earlier one (bench.config); the last
+# word on each option counts.
 assert_config() {
-	local f line opt want have missing=0
+	local f line opt have missing=0
+	local -A want from
 	for f in $(fragment_files); do
 		while read -r line; do
 			case $line in
-			CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
-			"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want=n ;;
+			CONFIG_*=*) opt=${line%%=*} want[$opt]=${line#*=} ;;
+			"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want[$opt]=n ;;
 			*) continue ;;
 			esac
-			have=$(sed -n "s/^$opt=//p" "$out/.config")
-			[ "${have:-n}" = "$want" ] && continue
-			say "config: $opt=$want wanted by $(basename "$f"), .config has ${have:-n}"
-			missing=1
+			from[$opt]=$(basename "$f")
 		done < "$f"
+	done
+	for opt in "${!want[@]}"; do
+		have=$(sed -n "s/^$opt=//p" "$out/.config")
+		[ "${have:-n}" = "${want[$opt]}" ] && continue
+		say "config: $opt=${want[$opt]} wanted by ${from[$opt]}, .config has ${have:-n}"
+		missing=1
 	done
 	[ "$missing" -eq 0 ] || die "Kconfig dropped options of $flavour (see above): fix configs/"
 }
