@@ -11,7 +11,7 @@
  * The host's QEMU plugin (guest/insn-marks.c) logs the guest's executed
  * instruction count at every marker: user, kernel and interrupts, never
  * idle time.  ns: guest CLOCK_MONOTONIC, which under QEMU's -icount
- * shift=0,sleep=off is instructions plus idle time, and idle time
+ * shift=0,sleep=on is instructions plus idle time, and idle time
  * depends on how fast the host answers.
  *
  * Workloads: 4 KiB O_DIRECT reads from /dev/vda, sequential and random

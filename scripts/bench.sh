@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the patched kernel against the base one, same config, in one
 # run.  Every line of bench.conf boots base and patched in turn (A/B/A/B,
-# BENCH_PAIRS pairs, default 5) under TCG with -icount shift=0,sleep=off;
+# BENCH_PAIRS pairs, default 5) under TCG with -icount shift=0,sleep=on;
 # the guest (guest/bench.c) brackets each workload with a marker
 # instruction, at which QEMU's insn-marks plugin logs the instructions the
 # guest CPU executed (idle excluded), and reports guest nanoseconds.  Writes results/bench.md (medians,
@@ -77,7 +77,7 @@ summarise() {
 	echo
 	echo "- command: \`make bench\` (BENCH_PAIRS=$PAIRS, A/B interleaved)"
 	echo "- kernel: Linux $(sed -n 's/^VERSION = //p' "$LINUX/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$LINUX/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$LINUX/Makefile"), base $(git -C "$LINUX" rev-parse --short base), patched $(git -C "$LINUX" rev-parse --short patched) ($(git -C "$LINUX" rev-list --count base..patched) patches), same config per flavour"
-	echo "- QEMU: $(qemu-system-x86_64 --version | head -1), TCG, -smp 1, -icount shift=0,sleep=off, null-co disk, two NICs on a hub"
+	echo "- QEMU: $(qemu-system-x86_64 --version | head -1), TCG, -smp 1, -icount shift=0,sleep=on, null-co disk, two NICs on a hub"
 	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%d)"
 	echo "- per op: 4000 ops after 400 warm-up; insns = instructions the guest CPU executed (user, kernel, interrupts; not idle), counted by the QEMU plugin guest/insn-marks.c; ns = guest time, which under -icount is instructions plus idle time, and idle time follows the host"
 	echo "- spread = (max - min) / median over the $PAIRS runs of one kernel: how closely runs of the same kernel agree"

@@ -138,7 +138,11 @@ if [ $bench = 1 ]; then
 		keep+=("$arg")
 	done
 	[ -f "$WORK/guest/insn-marks.so" ] || die "no $WORK/guest/insn-marks.so: run scripts/initramfs.sh"
-	qemu=("${keep[@]}" -icount shift=0,sleep=off
+	# sleep=on: idle time passes at host speed, so a timer tick rarely
+	# lands in a short I/O wait; with sleep=off every halt jumps straight
+	# to the next tick and each wait costs a timer interrupt, as many as
+	# the host's latency allows (5-7% run-to-run noise in instructions).
+	qemu=("${keep[@]}" -icount shift=0,sleep=on
 		-plugin "$WORK/guest/insn-marks.so,out=$run/marks.txt")
 	limit=900
 fi
