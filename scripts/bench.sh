@@ -95,9 +95,9 @@ awk -F' *[|] *' '$4 ~ /\/op$/ { k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; 
 	END { for (i = 1; i <= n; i++) { k = order[i]
 		printf "\"%s\" %s %s\n", k, ((k, "insns/op") in r) ? r[k, "insns/op"] : "NaN", r[k, "ns/op"] } }' "$md" > "$dat"
 gnuplot <<-EOF || die "gnuplot failed"
-	set terminal png size 1000,520
+	set terminal png size 1200,640
 	set output "$TOP/results/bench.png"
-	set title "virtio DMA API for all devices: patched / base, median of $PAIRS pairs (1.0 = no change)"
+	set title "virtio DMA API for all devices: patched / base, median of $PAIRS pairs (1.0 = no change)\\nbench-pseries-swiotlb is the cost of bouncing and leaves the scale (see bench.md)"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1
@@ -105,7 +105,9 @@ gnuplot <<-EOF || die "gnuplot failed"
 	set ytics 0.02
 	set grid ytics
 	set xtics rotate by -30 font ",8"
-	set key top left
+	set key outside top center horizontal
+	set rmargin 10
+	set bmargin 13
 	plot "$dat" using 2:xtic(1) title "instructions per op", "" using 3 title "guest ns per op", 1 notitle lt -1
 EOF
 cat "$md"
