@@ -1791,24 +1791,33 @@ static void run_net_echo_checks(const struct nic *nic)
 	run_check("net-echo-tcp", 30, check_net_echo_tcp, &echo);
 }
 
+/* Raw frames both ways between the first two NICs; @tag names the round. */
+static void run_net_raw_checks(const struct nic *nics, int n, const char *tag,
+			       uint64_t seed)
+{
+	char name[2 * IFNAMSIZ + 32];
+	struct raw_arg raw;
+	int dir;
+
+	for (dir = 0; n >= 2 && dir < 2; dir++) {
+		raw.from = &nics[dir];
+		raw.to = &nics[1 - dir];
+		raw.seed = seed + ((uint64_t)dir << 16);
+		snprintf(name, sizeof(name), "net-%.15s-to-%.15s-%sraw",
+			 raw.from->name, raw.to->name, tag);
+		run_check(name, 5 + RAW_FRAMES * 3, check_net_raw, &raw);
+	}
+}
+
 static void run_net_checks(void)
 {
 	struct nic nics[MAX_NICS];
-	struct raw_arg raw;
-	char name[2 * IFNAMSIZ + 16];
-	int n = find_virtio_nics(nics, MAX_NICS), dir;
+	int n = find_virtio_nics(nics, MAX_NICS);
 
 	if (!n)
 		return;
 	nics_up(nics, n);
-	for (dir = 0; n >= 2 && dir < 2; dir++) {
-		raw.from = &nics[dir];
-		raw.to = &nics[1 - dir];
-		raw.seed = 0x88B50000ULL + ((uint64_t)dir << 16);
-		snprintf(name, sizeof(name), "net-%.15s-to-%.15s-raw",
-			 raw.from->name, raw.to->name);
-		run_check(name, 5 + RAW_FRAMES * 3, check_net_raw, &raw);
-	}
+	run_net_raw_checks(nics, n, "", 0x88B50000ULL);
 	if (cfg.echo_port)
 		run_net_echo_checks(&nics[0]);
 }
@@ -2242,9 +2251,8 @@ static void run_restored_checks(void)
 	struct blk_disk disk;
 	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512 };
 	struct nic nics[MAX_NICS];
-	struct raw_arg raw;
 	char name[NAME_LEN + 64];
-	int n, i, dir;
+	int n, i;
 
 	wait_virtio_settled();
 	list_dir("/sys/block", "vd", &disks);
@@ -2259,14 +2267,7 @@ static void run_restored_checks(void)
 	free(disks.names);
 	n = find_virtio_nics(nics, MAX_NICS);
 	nics_up(nics, n);
-	for (dir = 0; n >= 2 && dir < 2; dir++) {
-		raw.from = &nics[dir];
-		raw.to = &nics[1 - dir];
-		raw.seed = 0x88B60000ULL + ((uint64_t)dir << 16);
-		snprintf(name, sizeof(name), "net-%.15s-to-%.15s-restored-raw",
-			 raw.from->name, raw.to->name);
-		run_check(name, 5 + RAW_FRAMES * 3, check_net_raw, &raw);
-	}
+	run_net_raw_checks(nics, n, "restored-", 0x88B60000ULL);
 }
 
 /* ---- DMA address audit ---- */
