@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -71,6 +72,10 @@
 #define SELFTEST_SCRIPT "/selftests/run_virtio.sh"
 #define BENCH_PROGRAM "/bench"
 #define CONSOLE_PORT_NAME "org.harness.console"
+#define KMEMLEAK DEBUGFS "/kmemleak"
+#define FAILSLAB DEBUGFS "/failslab"
+#define FAIL_IOMMU DEBUGFS "/fail_iommu"
+#define HOTPLUG_SERIAL "hotplug"
 
 /* ---- state and configuration ---- */
 
@@ -81,6 +86,10 @@ struct harness_config {
 	int bench;			/* run /bench instead of the checks */
 	unsigned int blk_mb;
 	unsigned int volume_mib;	/* parallel verified block I/O */
+	unsigned int hotplug;		/* hot-unplug cycles, 0: none */
+	int fail_iommu;			/* inject IOMMU mapping failures */
+	char fault_require[64];		/* "start,end" of virtio_ring's text */
+	char fault_reject[64];		/* "start,end" of dma-debug's text */
 	char skip[NAME_LEN];		/* comma separated name prefixes */
 };
 
@@ -97,6 +106,10 @@ static int num_virtio;
 
 static int dry_run;
 static int tests_run, tests_passed, tests_failed;
+
+/* Bytes each kind of check verified, summed over all check processes. */
+enum verified_kind { VERIFIED_BLK, VERIFIED_NET, VERIFIED_CONSOLE, VERIFIED_KINDS };
+static unsigned long long *verified_total;	/* MAP_SHARED, or NULL */
 
 /* Why the running check failed; only used inside the check's process. */
 static char fail_reason[512];
@@ -200,7 +213,6 @@ static int read_ull(const char *path, unsigned long long *value)
 	return *end ? -1 : 0;
 }
 
-/* Basename of the target of symlink @path. */
 /* Writes @text to a sysfs/debugfs/tracefs file; 0 or -1 with errno. */
 static int write_text(const char *path, const char *text)
 {
@@ -222,6 +234,7 @@ static int write_text(const char *path, const char *text)
 	return -1;
 }
 
+/* Basename of the target of symlink @path. */
 static int readlink_base(const char *path, char *name, size_t len)
 {
 	char target[PATH_MAX];
@@ -485,17 +498,21 @@ static void run_check(const char *name, unsigned int timeout_s, check_fn fn,
 	report(name, ok, reason);
 }
 
-/* Reports the first differing byte of two buffers. */
+/* Reports the first differing byte of two buffers; counts verified bytes. */
 static int verify_bytes(const unsigned char *got, const unsigned char *want,
-			size_t len, const char *what)
+			size_t len, const char *what, enum verified_kind kind)
 {
 	size_t i, first = 0, bad = 0;
 
 	for (i = 0; i < len; i++)
 		if (got[i] != want[i] && !bad++)
 			first = i;
-	if (!bad)
+	if (!bad) {
+		if (verified_total)
+			__atomic_add_fetch(&verified_total[kind], len,
+					   __ATOMIC_RELAXED);
 		return 1;
+	}
 	return fail("%s: %zu of %zu bytes differ, first at offset %zu: expected 0x%02x got 0x%02x",
 		    what, bad, len, first, want[first], got[first]);
 }
@@ -591,6 +608,14 @@ static void set_option(const char *key, const char *value)
 		cfg.blk_mb = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "volume_mib"))
 		cfg.volume_mib = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "hotplug"))
+		cfg.hotplug = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "fail_iommu"))
+		cfg.fail_iommu = strtol(value, NULL, 0) != 0;
+	else if (!strcmp(key, "fault_require"))
+		snprintf(cfg.fault_require, sizeof(cfg.fault_require), "%s", value);
+	else if (!strcmp(key, "fault_reject"))
+		snprintf(cfg.fault_reject, sizeof(cfg.fault_reject), "%s", value);
 	else if (!strcmp(key, "skip"))
 		snprintf(cfg.skip, sizeof(cfg.skip), "%s", value);
 }
@@ -922,7 +947,7 @@ static int check_blk_rw(const void *arg)
 	if (ok && fsync(fd))
 		ok = fail("fsync: %s", strerror(errno));
 	ok = ok && blk_io(fd, rbuf, rw->size, rw->disk_off, 0);
-	ok = ok && verify_bytes(rbuf, wbuf, rw->size, "read-back");
+	ok = ok && verify_bytes(rbuf, wbuf, rw->size, "read-back", VERIFIED_BLK);
 	close(fd);
 	free(wbase);
 	free(rbase);
@@ -998,7 +1023,7 @@ static int blk_random_verify(int fd, const struct blk_slot *slots,
 		pattern_fill(want, slot->len, slot->seed);
 		snprintf(what, sizeof(what), "slot %u at %llu", i, slot->off);
 		ok = blk_io(fd, buf, slot->len, slot->off, 0) &&
-		     verify_bytes(buf, want, slot->len, what);
+		     verify_bytes(buf, want, slot->len, what, VERIFIED_BLK);
 	}
 	return ok;
 }
@@ -1082,9 +1107,10 @@ static unsigned long long run_blk_rw_checks(const struct blk_disk *disk)
 	return off;
 }
 
-/* Returns the first byte after the random check's region. */
+/* Returns the first byte after the random check's region, at *@region. */
 static unsigned long long run_blk_random_check(const struct blk_disk *disk,
-					       unsigned long long start)
+					       unsigned long long start,
+					       unsigned long long *region)
 {
 	struct blk_random_arg r = { .disk = disk };
 	char name[NAME_LEN + 64];
@@ -1104,6 +1130,7 @@ static unsigned long long run_blk_random_check(const struct blk_disk *disk,
 		r.seed = 0x7A4D0ULL << 40 | disk->index;
 		run_check(name, 30 + 4 * cfg.blk_mb, check_blk_random, &r);
 	}
+	*region = r.region_off;
 	return r.region_off + r.region_len;
 }
 
@@ -1240,7 +1267,7 @@ static int blk_par_pass(int fd, const struct blk_par_arg *p, unsigned int w,
 			 w, pass, slots[i].off);
 		if (!verify_bytes(rbase + at[i] + read_buf_off(slots[i].buf_off),
 				  wbase + at[i] + slots[i].buf_off, slots[i].len,
-				  what))
+				  what, VERIFIED_BLK))
 			return 0;
 	}
 	return 1;
@@ -1334,17 +1361,35 @@ static void run_blk_parallel_check(const struct blk_disk *disk,
 	print_swiotlb("after-parallel");
 }
 
+static int is_hotplug_disk(const char *name)
+{
+	char path[PATH_MAX], serial[NAME_LEN];
+
+	snprintf(path, sizeof(path), "/sys/block/%s/serial", name);
+	return !read_word(path, serial, sizeof(serial)) &&
+	       !strcmp(serial, HOTPLUG_SERIAL);
+}
+
+static void run_blk_fault_checks(const struct blk_disk *disk,
+				 unsigned long long region_off,
+				 unsigned long long region_len);
+
 static void run_blk_checks(void)
 {
 	struct name_list disks;
 	struct blk_disk disk;
 	char name[NAME_LEN + 64];
-	unsigned long long end;
+	unsigned long long end, random_off;
 	int i;
 
 	list_dir("/sys/block", "vd", &disks);
 	for (i = 0; i < disks.count; i++) {
-		int read_only = blk_disk_info(&disk, disks.names[i], i);
+		int read_only;
+
+		/* That one is check_hotplug()'s. */
+		if (is_hotplug_disk(disks.names[i]))
+			continue;
+		read_only = blk_disk_info(&disk, disks.names[i], i);
 
 		snprintf(name, sizeof(name), "blk-%s-hostpattern", disk.name);
 		run_check(name, 30, check_blk_hostpattern, &disk);
@@ -1354,8 +1399,12 @@ static void run_blk_checks(void)
 			continue;
 		}
 		end = run_blk_rw_checks(&disk);
+		random_off = end;
 		if (cfg.blk_mb)
-			end = run_blk_random_check(&disk, end);
+			end = run_blk_random_check(&disk, end, &random_off);
+		/* The fault checks rewrite the random check's region. */
+		if (i == 0 && end > random_off)
+			run_blk_fault_checks(&disk, random_off, end - random_off);
 		if (cfg.volume_mib)
 			run_blk_parallel_check(&disk, end);
 	}
@@ -1592,7 +1641,7 @@ static int raw_receive(int fd, const unsigned char *want, size_t len,
 			       len);
 			return 0;
 		}
-		if (!verify_bytes(buf, want, len, "frame")) {
+		if (!verify_bytes(buf, want, len, "frame", VERIFIED_NET)) {
 			printf("# frame %u: %s\n", seq, fail_reason);
 			return 0;
 		}
@@ -1669,7 +1718,7 @@ static int udp_echo_once(int fd, const unsigned char *buf, size_t len,
 		/* sizes are unique, so another length is a late echo */
 		if (n != (ssize_t)len)
 			continue;
-		return verify_bytes(rbuf, buf, len, "echo") ? 1 : -1;
+		return verify_bytes(rbuf, buf, len, "echo", VERIFIED_NET) ? 1 : -1;
 	}
 	return 0;
 }
@@ -1765,7 +1814,7 @@ static int check_net_echo_tcp(const void *arg)
 		return fail("tcp socket: %s", strerror(errno));
 	pattern_fill(tx, TCP_ECHO_LEN, 0x7C9EC40ULL);
 	ok = tcp_wait_connected(fd) && tcp_echo_stream(fd, tx, rx) &&
-	     verify_bytes(rx, tx, TCP_ECHO_LEN, "echo");
+	     verify_bytes(rx, tx, TCP_ECHO_LEN, "echo", VERIFIED_NET);
 	if (ok)
 		printf("# net echo tcp: %llu bytes verified\n", TCP_ECHO_LEN);
 	close(fd);
@@ -1977,7 +2026,7 @@ static int check_console_read(const void *arg)
 		return fail("out of memory for %zu bytes", len);
 	console_pattern_fill(want, len, CONSOLE_IN_SEED);
 	ok = console_read_all(con->fd, got, len) &&
-	     verify_bytes(got, want, len, "console input");
+	     verify_bytes(got, want, len, "console input", VERIFIED_CONSOLE);
 	if (ok)
 		printf("# console: read %zu bytes seed 0x%llx\n", len,
 		       CONSOLE_IN_SEED);
@@ -2162,6 +2211,7 @@ static int check_dma_api_errors(const void *arg)
 	(void)arg;
 	if (read_ull(DMA_API_ERRORS, &count))
 		return fail("cannot read " DMA_API_ERRORS);
+	printf("harness: dma-api error_count=%llu\n", count);
 	if (count)
 		return fail("error_count=%llu", count);
 	return 1;
@@ -2268,6 +2318,392 @@ static void run_restored_checks(void)
 	n = find_virtio_nics(nics, MAX_NICS);
 	nics_up(nics, n);
 	run_net_raw_checks(nics, n, "restored-", 0x88B60000ULL);
+}
+
+/* ---- fault injection ---- */
+
+/*
+ * With CONFIG_FAILSLAB, or CONFIG_FAIL_IOMMU and harness.fail_iommu=1:
+ * slab allocations, or the disk's IOMMU mappings, fail at random for the
+ * check's process only (task-filter, make-it-fail) while it writes and
+ * verifies random blocks.  virtio_ring falls back from indirect tables,
+ * the block layer retries requests whose mapping failed: every byte must
+ * still verify.  The fault_attr's "times" counts the failures injected.
+ */
+#define FAULT_TIMES 1000000ULL
+
+struct fault_arg {
+	const char *attr;		/* the fault_attr's debugfs directory */
+	char device_switch[PATH_MAX];	/* per-device enable file, or "" */
+	const char *require, *reject;	/* stack filter "start,end", or NULL */
+	struct blk_random_arg io;
+};
+
+static int fault_set(const char *attr, const char *file, const char *value)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", attr, file);
+	return write_text(path, value);
+}
+
+/* Sets @which-start and @which-end from "start,end". */
+static int fault_set_range(const char *attr, const char *which,
+			   const char *range)
+{
+	char file[32], value[32];
+	const char *comma = strchr(range, ',');
+
+	if (!comma) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(file, sizeof(file), "%s-start", which);
+	snprintf(value, sizeof(value), "%.*s", (int)(comma - range), range);
+	if (fault_set(attr, file, value))
+		return -1;
+	snprintf(file, sizeof(file), "%s-end", which);
+	return fault_set(attr, file, comma + 1);
+}
+
+static int check_fault(const void *arg)
+{
+	const struct fault_arg *f = arg;
+	char path[PATH_MAX], times[32];
+	unsigned long long left;
+	int ok;
+
+	snprintf(times, sizeof(times), "%llu", FAULT_TIMES);
+	if (write_text("/proc/self/make-it-fail", "1") ||
+	    fault_set(f->attr, "task-filter", "Y") ||
+	    fault_set(f->attr, "interval", "1") ||
+	    fault_set(f->attr, "verbose", "0") ||
+	    fault_set(f->attr, "times", times) ||
+	    (f->require && fault_set_range(f->attr, "require", f->require)) ||
+	    (f->reject && fault_set_range(f->attr, "reject", f->reject)) ||
+	    fault_set(f->attr, "probability", "10") ||
+	    (f->device_switch[0] && write_text(f->device_switch, "1")))
+		return fail("cannot set up %s: %s", f->attr, strerror(errno));
+	ok = check_blk_random(&f->io);
+	fault_set(f->attr, "probability", "0");
+	if (f->device_switch[0])
+		write_text(f->device_switch, "0");
+	write_text("/proc/self/make-it-fail", "0");
+	snprintf(path, sizeof(path), "%s/times", f->attr);
+	if (read_ull(path, &left) || left > FAULT_TIMES)
+		return fail("cannot read %s", path);
+	printf("harness: fault %s injected=%llu\n", strrchr(f->attr, '/') + 1,
+	       FAULT_TIMES - left);
+	if (ok && left == FAULT_TIMES)
+		return fail("no failure was injected: nothing was tested");
+	return ok;
+}
+
+static void run_blk_fault_checks(const struct blk_disk *disk,
+				 unsigned long long region_off,
+				 unsigned long long region_len)
+{
+	struct fault_arg f = { .io = { .disk = disk, .region_off = region_off,
+				       .region_len = region_len } };
+	char name[NAME_LEN + 64], path[PATH_MAX];
+
+	if (path_exists(FAILSLAB)) {
+		/*
+		 * Only allocations made from virtio_ring, none from DMA-API
+		 * debugging: failing its own would disable what checks us.
+		 */
+		snprintf(name, sizeof(name), "fault-failslab-blk-%s", disk->name);
+		if (!cfg.fault_require[0] || !path_exists(FAILSLAB "/require-start")) {
+			report(name, 0, cfg.fault_require[0] ?
+			       "no failslab stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)" :
+			       "no harness.fault_require (virtio_ring's text range)");
+			return;
+		}
+		f.require = cfg.fault_require;
+		f.reject = cfg.fault_reject[0] ? cfg.fault_reject : NULL;
+		f.attr = FAILSLAB;
+		f.io.seed = 0xFA115ABULL << 32 | disk->index;
+		run_check(name, 60 + 8 * region_len / MiB, check_fault, &f);
+		f.require = f.reject = NULL;
+	}
+	if (cfg.fail_iommu) {
+		/* The disk's PCI function: the virtio device's parent. */
+		snprintf(path, sizeof(path), "/sys/block/%s/device/../fail_iommu",
+			 disk->name);
+		snprintf(name, sizeof(name), "fault-fail_iommu-blk-%s", disk->name);
+		if (!path_exists(FAIL_IOMMU) || !path_exists(path)) {
+			report(name, 0, "no " FAIL_IOMMU " or per-device fail_iommu (CONFIG_FAIL_IOMMU)");
+			return;
+		}
+		f.attr = FAIL_IOMMU;
+		snprintf(f.device_switch, sizeof(f.device_switch), "%s", path);
+		f.io.seed = 0xFA1110ULL << 32 | disk->index;
+		run_check(name, 60 + 8 * region_len / MiB, check_fault, &f);
+	}
+}
+
+/* ---- memory leaks ---- */
+
+/*
+ * With CONFIG_DEBUG_KMEMLEAK: scan, and report every unreferenced object.
+ * Objects whose allocation backtrace passes through virtio, the rings or
+ * the DMA code fail the check; others are listed, since kmemleak has
+ * false positives in code this series does not touch.
+ */
+static int kmemleak_related(const char *report)
+{
+	static const char *const words[] = {
+		"virtio", "vring", "virtqueue", "virtnet", "virtblk",
+		"dma_", "swiotlb", "iommu",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(report, words[i]))
+			return 1;
+	return 0;
+}
+
+static int check_kmemleak(const void *arg)
+{
+	char line[512], block[8192];
+	unsigned int total = 0, related = 0;
+	size_t used = 0;
+	FILE *f;
+
+	(void)arg;
+	/* Only objects older than 5 s are reported. */
+	sleep_ms(5500);
+	if (write_text(KMEMLEAK, "scan"))
+		return fail("scan: %s", strerror(errno));
+	f = fopen(KMEMLEAK, "re");
+	if (!f)
+		return fail(KMEMLEAK ": %s", strerror(errno));
+	block[0] = '\0';
+	for (;;) {
+		int more = fgets(line, sizeof(line), f) != NULL;
+
+		if (!more || !strncmp(line, "unreferenced object", 19)) {
+			if (used) {
+				int bad = kmemleak_related(block);
+
+				total++;
+				related += bad;
+				if (bad || total <= 3)
+					printf("# kmemleak%s: %s", bad ? " (virtio/DMA)" : "",
+					       block);
+			}
+			used = 0;
+			block[0] = '\0';
+			if (!more)
+				break;
+		}
+		if (used + strlen(line) + 1 < sizeof(block)) {
+			memcpy(block + used, line, strlen(line) + 1);
+			used += strlen(line);
+		}
+	}
+	fclose(f);
+	printf("harness: kmemleak unreferenced=%u virtio-dma=%u\n", total,
+	       related);
+	if (related)
+		return fail("%u unreferenced objects allocated through virtio or DMA code",
+			    related);
+	return 1;
+}
+
+/* ---- hot-unplug ---- */
+
+/*
+ * harness.hotplug=N, with the hotplug device set (scripts/boot.sh): a
+ * disk with serial "hotplug" and a NIC with a MAC ending in 03 sit on
+ * PCIe root ports.  N times, while a child writes and verifies on that
+ * disk and sends frames from that NIC, ask the host to device_del both,
+ * wait until they are gone, ask for device_add, and verify the new disk
+ * and NIC.  The host reacts to the "harness: hotplug-del N" and
+ * "harness: hotplug-add N" lines.
+ */
+#define HOTPLUG_MAC_LAST 0x03
+#define HOTPLUG_WAIT_MS 60000
+#define HOTPLUG_IO (64 * KiB)
+#define HOTPLUG_IO_SPAN (16 * MiB)
+
+static int find_hotplug_disk(char *name, size_t len)
+{
+	struct name_list disks;
+	unsigned long long sectors;
+	char path[PATH_MAX];
+	int i, found = 0;
+
+	list_dir("/sys/block", "vd", &disks);
+	for (i = 0; i < disks.count && !found; i++) {
+		snprintf(path, sizeof(path), "/sys/block/%s/size", disks.names[i]);
+		if (!is_hotplug_disk(disks.names[i]) || read_ull(path, &sectors) ||
+		    !sectors)
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", disks.names[i]);
+		if (!path_exists(path))
+			continue;
+		snprintf(name, len, "%s", disks.names[i]);
+		found = 1;
+	}
+	free(disks.names);
+	return found;
+}
+
+/* The hot-pluggable NIC, and another one to exchange frames with. */
+static int find_hotplug_nic(struct nic *hot, struct nic *other)
+{
+	struct nic nics[MAX_NICS];
+	int i, n = find_virtio_nics(nics, MAX_NICS), found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (nic_query(&nics[i]))
+			continue;
+		if (nics[i].mac[5] == HOTPLUG_MAC_LAST) {
+			*hot = nics[i];
+			found |= 1;
+		} else if (!(found & 2)) {
+			*other = nics[i];
+			found |= 2;
+		}
+	}
+	return found == 3;
+}
+
+/* Waits until both hot-pluggable devices are there (@present) or gone. */
+static int wait_hotplug_devices(int present, char *disk, size_t len,
+				struct nic *hot, struct nic *other)
+{
+	long long deadline = now_ms() + HOTPLUG_WAIT_MS;
+	int have_disk, have_nic;
+
+	do {
+		have_disk = find_hotplug_disk(disk, len);
+		have_nic = find_hotplug_nic(hot, other);
+		if (present ? have_disk && have_nic : !have_disk && !have_nic)
+			return 1;
+		sleep_ms(100);
+	} while (ms_left(deadline));
+	return 0;
+}
+
+/* Writes and verifies until the disk goes away: exit 2 on wrong data. */
+static void __attribute__((noreturn))
+hotplug_load(const char *disk, const struct nic *hot, unsigned int cycle)
+{
+	unsigned char *w = alloc_aligned(HOTPLUG_IO);
+	unsigned char *r = alloc_aligned(HOTPLUG_IO);
+	unsigned char frame[ETH_HDR_LEN + 64];
+	unsigned long long ops = 0, off;
+	char dev[NAME_LEN + 8];
+	int fd, tx, err = 0;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", disk);
+	fd = open(dev, O_RDWR | O_DIRECT | O_CLOEXEC);
+	tx = packet_socket(hot->index);
+	if (!w || !r || fd < 0)
+		_exit(0);	/* already gone */
+	memset(frame, 0xff, ETH_ADDR_LEN);
+	memcpy(frame + ETH_ADDR_LEN, hot->mac, ETH_ADDR_LEN);
+	put_be32(frame + 2 * ETH_ADDR_LEN, HARNESS_ETHERTYPE << 16);
+	for (;;) {
+		off = ops * HOTPLUG_IO % HOTPLUG_IO_SPAN;
+		pattern_fill(w, HOTPLUG_IO, (uint64_t)cycle << 32 | ops);
+		memset(r, 0x5a, HOTPLUG_IO);
+		if (pwrite(fd, w, HOTPLUG_IO, off) != (ssize_t)HOTPLUG_IO ||
+		    pread(fd, r, HOTPLUG_IO, off) != (ssize_t)HOTPLUG_IO) {
+			err = errno;
+			break;
+		}
+		if (memcmp(r, w, HOTPLUG_IO)) {
+			printf("# hotplug: cycle %u: wrong data read back at %llu\n",
+			       cycle, off);
+			_exit(2);
+		}
+		ops++;
+		if (tx >= 0 && send(tx, frame, sizeof(frame), MSG_NOSIGNAL) < 0) {
+			close(tx);
+			tx = -1;
+		}
+	}
+	printf("# hotplug: cycle %u: %llu writes verified until the disk went (%s)\n",
+	       cycle, ops, strerror(err));
+	_exit(0);
+}
+
+/* One verified write/read on the hot disk, frames both ways on the NIC. */
+static int hotplug_verify(const char *name, struct nic *hot,
+			  struct nic *other, unsigned int cycle)
+{
+	struct blk_disk disk;
+	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512,
+				 .disk_off = HOTPLUG_IO_SPAN };
+	struct raw_arg raw = { .from = hot, .to = other };
+	long long deadline = now_ms() + 5000;
+
+	blk_disk_info(&disk, name, 100 + cycle);
+	rw.seed = 0x407ULL << 48 | cycle;
+	if (!check_blk_rw(&rw))
+		return fail("cycle %u: %s: %s", cycle, name, fail_reason);
+	if (nic_up(hot->name) || nic_query(hot))
+		return fail("cycle %u: %s: %s", cycle, hot->name, strerror(errno));
+	while (!nic_carrier(hot->name) && ms_left(deadline))
+		sleep_ms(100);
+	raw.seed = 0x88B70000ULL + cycle;
+	if (!check_net_raw(&raw))
+		return fail("cycle %u: %s", cycle, fail_reason);
+	raw.from = other;
+	raw.to = hot;
+	if (!check_net_raw(&raw))
+		return fail("cycle %u: %s", cycle, fail_reason);
+	return 1;
+}
+
+static int check_hotplug(const void *arg)
+{
+	struct nic hot, other;
+	char disk[NAME_LEN];
+	unsigned int c;
+	int status;
+	pid_t pid;
+
+	(void)arg;
+	for (c = 0; ; c++) {
+		if (!wait_hotplug_devices(1, disk, sizeof(disk), &hot, &other))
+			return fail("cycle %u: the hot-pluggable disk and NIC did not %s within %d s",
+				    c, c ? "come back" : "appear", HOTPLUG_WAIT_MS / 1000);
+		if (!hotplug_verify(disk, &hot, &other, c))
+			return 0;
+		if (c == cfg.hotplug)
+			break;
+		pid = fork();
+		if (pid == 0)
+			hotplug_load(disk, &hot, c);
+		if (pid < 0)
+			return fail("fork: %s", strerror(errno));
+		sleep_ms(300);	/* requests in flight when the unplug starts */
+		printf("harness: hotplug-del %u\n", c);
+		if (!wait_hotplug_devices(0, disk, sizeof(disk), &hot, &other)) {
+			kill(pid, SIGKILL);
+			reap(pid, 1000, &status);
+			return fail("cycle %u: device_del did not remove the disk and NIC within %d s",
+				    c, HOTPLUG_WAIT_MS / 1000);
+		}
+		if (!reap(pid, HOTPLUG_WAIT_MS, &status)) {
+			kill(pid, SIGKILL);
+			reap(pid, 1000, &status);
+			return fail("cycle %u: I/O still stuck %d s after the unplug",
+				    c, HOTPLUG_WAIT_MS / 1000);
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			return fail("cycle %u: I/O across the unplug: %s", c,
+				    WIFEXITED(status) ? "wrong data read back" :
+				    "killed by a signal");
+		printf("harness: hotplug-add %u\n", c);
+	}
+	printf("harness: hotplug cycles=%u\n", cfg.hotplug);
+	return 1;
 }
 
 /* ---- DMA address audit ---- */
@@ -2461,6 +2897,8 @@ static int have_dma_modes(void)
 
 static void run_all_checks(void)
 {
+	char name[NAME_LEN];
+
 	dma_trace_start();
 	run_blk_checks();
 	run_net_checks();
@@ -2473,6 +2911,11 @@ static void run_all_checks(void)
 		run_check("restore", 60, check_restore, NULL);
 		run_restored_checks();
 	}
+	if (cfg.hotplug && find_hotplug_disk(name, sizeof(name))) {
+		run_check("hotplug", 60 + 60 * cfg.hotplug, check_hotplug, NULL);
+		/* The re-added devices are new ones: audit them too. */
+		scan_virtio_devices();
+	}
 	print_swiotlb_full();
 	if (dma_trace_on && have_dma_modes())
 		run_check("dma-audit", 60, check_dma_audit, NULL);
@@ -2482,6 +2925,8 @@ static void run_all_checks(void)
 	run_kunit_checks();
 	if (path_exists(SELFTEST_SCRIPT) && path_exists("/bin/sh"))
 		run_check("selftest-virtio", 65, check_selftest, NULL);
+	if (path_exists(KMEMLEAK))
+		run_check("kmemleak", 300, check_kmemleak, NULL);
 	if (path_exists(DMA_API_ERRORS))
 		run_check("dma-api-errors", 5, check_dma_api_errors, NULL);
 }
@@ -2517,6 +2962,10 @@ static int run_bench(const void *arg)
 static void __attribute__((noreturn)) finish(void)
 {
 	print_swiotlb("after-io");
+	if (verified_total)
+		printf("harness: verified blk=%llu net=%llu console=%llu\n",
+		       verified_total[VERIFIED_BLK], verified_total[VERIFIED_NET],
+		       verified_total[VERIFIED_CONSOLE]);
 	printf("1..%d\n", tests_run);
 	printf("harness: summary passed=%d failed=%d\n", tests_passed,
 	       tests_failed);
@@ -2570,6 +3019,11 @@ int main(void)
 		finish();
 	}
 	parse_cmdline();
+	verified_total = mmap(NULL, VERIFIED_KINDS * sizeof(*verified_total),
+			      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			      -1, 0);
+	if (verified_total == MAP_FAILED)
+		verified_total = NULL;
 	wait_virtio_settled();
 	print_device_table();
 	print_swiotlb("before-io");

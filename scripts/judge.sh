@@ -10,7 +10,11 @@ set -euo pipefail
 
 run=${1:?usage: judge.sh RUNDIR}
 read -r scenario flavour variant < "$run/what" || die "$run: no boot recorded"
-read -r _ _ _ _ _ expect bounce < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf")
+read -r _ _ _ devices append expect bounce < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf")
+[ "$append" != - ] || append=
+append=${append//+/ }
+config=$IMAGES/$flavour-$variant/config
+has_config() { grep -qx "$1=y" "$config" 2>/dev/null; }
 log=$run/console.txt   # the console without the serial line's CRs
 tr -d '\r' < "$run/console.log" > "$log" 2>/dev/null || : > "$log"
 problems=()
@@ -44,6 +48,12 @@ if [ "$variant" = patched ] && has_series; then
 	! git -C "$LINUX" cat-file -e patched:tools/testing/selftests/virtio 2>/dev/null ||
 		required+=(selftest-virtio)
 fi
+# The debugging and fault injection a kernel has, and the scenario's own.
+! has_config CONFIG_DMA_API_DEBUG || required+=(dma-api-errors)
+! has_config CONFIG_DEBUG_KMEMLEAK || required+=(kmemleak)
+! has_config CONFIG_FAILSLAB || required+=(fault-failslab-blk-vda)
+[[ " $append ${HARNESS_APPEND:-} " != *" harness.fail_iommu=1 "* ]] || required+=(fault-fail_iommu-blk-vda)
+[[ $devices != *-hotplug ]] || required+=(hotplug)
 for check in "${required[@]}"; do
 	grep -Eq "^(not )?ok [0-9]+ $check" "$ktap" || problem "check $check did not run"
 done
@@ -99,9 +109,27 @@ if [ "$variant" = patched ] && has_series && [ "$bounce" != - ]; then
 		problem "swiotlb: expected the pool to run full under parallel I/O, full-events=${full:-none}"
 fi
 
+
 verdict=PASS
 [ ${#problems[@]} -eq 0 ] || verdict=FAIL
 modes_seen=$(printf '%s\n' "${modes[@]}" | sed 's/^virtio_//' | sort -u | paste -sd, -)
+
+# Figures for the safety table (scripts/safety.sh), one per line.
+{
+	sed -n 's/^harness: verified \(.*\)/\1/p' "$log" | tr ' ' '\n' | sed 's/^/verified_/'
+	sed -n 's/^harness: fault \([^ ]*\) injected=\([0-9]*\)/injected_\1=\2/p' "$log"
+	sed -n 's/^harness: kmemleak unreferenced=\([0-9]*\) virtio-dma=\([0-9]*\)/kmemleak=\1\nkmemleak_virtio_dma=\2/p' "$log"
+	sed -n 's/^# dma-audit: \([0-9]*\) direct and \([0-9]*\) swiotlb addresses.*/audited_direct=\1\naudited_swiotlb=\2/p' "$log"
+	sed -n 's/^harness: hotplug cycles=\([0-9]*\)/hotplug_cycles=\1/p' "$log"
+	sed -n 's/^harness: swiotlb full-events=\([0-9]*\).*/swiotlb_full=\1/p' "$log"
+	sed -n 's/^harness: dma-api error_count=\([0-9]*\)/dma_api_errors=\1/p' "$log"
+	echo "splats=$(grep -aE "$splat" "$log" | grep -cavE "$benign" || true)"
+	echo "modes=$modes_seen"
+	echo "verdict=$verdict"
+	echo "checks_ok=$passed"
+	echo "checks_failed=$failed"
+} > "$run/figures"
+
 printf '%-26s %-14s %-8s %-44s %4s %4s %5s %s\n' "$scenario" "$flavour" "$variant" \
 	"${modes_seen:-none}" "$passed" "$failed" "$(cat "$run/seconds" 2>/dev/null || echo '?')s" "$verdict"
 printf '%s\n' "$verdict" > "$run/verdict"
