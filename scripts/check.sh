@@ -2,14 +2,18 @@
 # The whole check (make check): series hygiene, base and patched kernels
 # of every flavour, every scenario of scenarios.conf booted and judged.
 # Ends with the result table and one line "N passed, N failed".
-#   SCENARIOS="a b" limits the boots to those scenarios.
+#   SCENARIOS="a b" limits the boots to those scenarios, VARIANTS=patched
+#   to the patched kernels, HYGIENE=0 leaves out checkpatch, sparse and
+#   the per-patch builds (make soak, after a make check).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 results=$WORK/results.txt
 table=$WORK/table.txt
+runs=$WORK/runs.txt
 : > "$results"
 : > "$table"
+: > "$runs"
 rm -f "$WORK"/runs/.accel-*
 
 # Every test prints "ok ..." or "not ok ..."; record them all.
@@ -26,6 +30,12 @@ finish() {
 			"dma modes seen" ok fail boot verdict
 		cat "$table"
 	fi
+	if [ -s "$runs" ]; then
+		mapfile -t run_dirs < "$runs"
+		"$S/safety.sh" "${run_dirs[@]}" > "$WORK/safety.md" || true
+		[ -z "${SAFETY_TABLE:-}" ] || cp "$WORK/safety.md" "$SAFETY_TABLE"
+		say "check: safety figures in $WORK/safety.md${SAFETY_TABLE:+ and $SAFETY_TABLE}"
+	fi
 	echo
 	grep '^not ok ' "$results" | sed 's/^/FAILED: /' || true
 	say "check: done"
@@ -39,7 +49,8 @@ rc=0; "$S/tree.sh" || rc=$?
 test_line $rc "tree: series applies with git am"
 [ $rc -eq 0 ] || exit 1
 
-if has_series; then
+hygiene() { has_series && [ "${HYGIENE:-1}" = 1 ]; }
+if hygiene; then
 	"$S/checkpatch.sh" | record || true
 fi
 
@@ -52,14 +63,14 @@ for flavour in "${flavours[@]}"; do
 	"$S/build.sh" "$flavour" base || ok=0
 	test_line $((1 - ok)) "build: $flavour base"
 	[ $ok = 1 ] || continue
-	if has_series && [ "$flavour" = x86_64 ]; then
+	if hygiene && [ "$flavour" = x86_64 ]; then
 		"$S/series-build.sh" "$flavour" | record || true
 	fi
 	"$S/build.sh" "$flavour" patched || ok=0
 	test_line $((1 - ok)) "build: $flavour patched"
 	[ $ok = 1 ] || continue
 	built+=("$flavour")
-	if has_series && [ "$flavour" != x86_64 ]; then
+	if hygiene && [ "$flavour" != x86_64 ]; then
 		"$S/sparse.sh" "$flavour" | record || true
 	fi
 done
@@ -74,14 +85,16 @@ done
 while read -r scenario flavour_list _; do
 	[ -z "${SCENARIOS:-}" ] || [[ " $SCENARIOS " == *" $scenario "* ]] || continue
 	for flavour in ${flavour_list//,/ }; do
-		for variant in base patched; do
+		for variant in ${VARIANTS:-base patched}; do
 			name="boot: $scenario $flavour $variant"
 			if [[ " ${built[*]} " != *" $flavour "* ]]; then
 				echo "not ok $name # kernel did not build" | record
 				continue
 			fi
 			rc=0
-			"$S/boot.sh" "$scenario" "$flavour" "$variant" &&
+			echo "$WORK/runs/$scenario-$flavour-$variant" >> "$runs"
+			# The matrix is this loop's stdin: keep QEMU off it.
+			"$S/boot.sh" "$scenario" "$flavour" "$variant" </dev/null &&
 				"$S/judge.sh" "$WORK/runs/$scenario-$flavour-$variant" >> "$table" || rc=$?
 			test_line $rc "$name"
 		done
