@@ -4,11 +4,12 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: run check soak bench deps tree patches clean help
+.PHONY: run check boot soak bench deps tree patches clean help
 
 help:
 	@echo "make run      apply the series, build x86_64, boot one guest, show DMA modes and I/O"
 	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
+	@echo "make boot     SCENARIO=... FLAVOUR=... [VARIANT=patched]: boot and judge one guest, kernels already built"
 	@echo "make soak     make check at length: 256 MiB verified block I/O, 20 hot-unplugs per guest"
 	@echo "make bench    patched vs base kernel, A/B interleaved, results/bench.md"
 	@echo "make deps     install missing Debian packages"
@@ -21,6 +22,9 @@ run:
 
 check:
 	@$(S)/check.sh
+
+boot:
+	@$(S)/boot-one.sh "$(SCENARIO)" "$(FLAVOUR)" "$(or $(VARIANT),patched)"
 
 # The long version of make check, on the patched kernels: 256 MiB of
 # verified parallel block I/O per guest, 20 hot-unplug cycles; same

@@ -43,7 +43,7 @@ for flavour in $flavours; do
 		[ -s "$dir/dma-path.ranges" ] || die "$dir: none of the DMA path's functions in System.map"
 	done
 done
-for arch in $(for f in $flavours; do awk -v f="$f" '$1 == f { print $2 }' "$TOP/configs/flavours"; done | sort -u); do
+for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 	"$S/initramfs.sh" "$arch" base
 	"$S/initramfs.sh" "$arch" patched
 done
@@ -109,8 +109,8 @@ estimate() {
 	echo "# Benchmark: virtio DMA API for all devices, patched vs base"
 	echo
 	echo "- command: \`make bench\` (BENCH_PAIRS=$PAIRS, A/B interleaved)"
-	echo "- kernel: Linux $(sed -n 's/^VERSION = //p' "$LINUX/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$LINUX/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$LINUX/Makefile"), base $(git -C "$LINUX" rev-parse --short base), patched $(git -C "$LINUX" rev-parse --short patched) ($(git -C "$LINUX" rev-list --count base..patched) patches), same config per flavour"
-	echo "- QEMU: $(qemu-system-x86_64 --version | head -1), TCG, -smp 1, -icount shift=0,sleep=on, null-co disk, two NICs on a hub"
+	echo "- kernel: Linux $(sed -n 's/^VERSION = //p' "$TREE/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$TREE/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$TREE/Makefile"), base $(git -C "$TREE" rev-parse --short "$BASE_REF"), patched $(git -C "$TREE" rev-parse --short "$PATCHED_REF") ($(git -C "$TREE" rev-list --count "$BASE_REF..$PATCHED_REF") patches), same config per flavour"
+	echo "- QEMU: $(for f in $flavours; do load_record arches "$(flavour_arch "$f")"; "$arch_qemu" --version | head -1; done | sort -u | paste -sd";" -), TCG, -smp 1, -icount shift=0,sleep=on, null-co disk, two NICs on a hub"
 	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%d)"
 	echo "- per op: 4000 ops after 400 warm-up; insns = instructions the guest CPU executed (user, kernel, interrupts; not idle), counted by the QEMU plugin guest/insn-marks.c; ns = guest time, which under -icount is instructions plus idle time, and idle time follows the host"
 	echo "- spread = (max - min) / median over the $PAIRS runs of one kernel: how closely runs of the same kernel agree"
@@ -137,7 +137,7 @@ awk -F' *[|] *' '$4 ~ /\/op$/ { k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; 
 gnuplot <<-EOF || die "gnuplot failed"
 	set terminal png size 1200,640
 	set output "$TOP/results/bench.png"
-	set title "virtio DMA API for all devices: patched / base, median of $PAIRS pairs (1.0 = no change)\\nbench-pseries-swiotlb is the cost of bouncing and leaves the scale (see bench.md)"
+	set title "virtio DMA API for all devices: patched / base, median of $PAIRS pairs (1.0 = no change)\\nbouncing (swiotlb=force rows) leaves the scale: see bench.md"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1

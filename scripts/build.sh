@@ -1,34 +1,36 @@
 #!/usr/bin/env bash
 # Stage: build. scripts/build.sh FLAVOUR base|patched|step [REF]
-# Builds the kernel FLAVOUR (configs/flavours) from branch base or patched
-# (REF overrides the commit) in work/build/FLAVOUR, all built in, ccache
-# on, and copies the image to work/images/FLAVOUR-VARIANT/.  Variant
-# "step" builds REF (one patch of the series) and keeps no image.
+# Builds the kernel FLAVOUR (configs/flavours) from the base or patched
+# tree (REF overrides the commit) in work/build/FLAVOUR, all built in,
+# ccache on, and copies the image to work/images/FLAVOUR-VARIANT/.  Variant
+# "step" builds REF (one patch of the series) and keeps no image.  Says
+# every 30 s how far the compile got.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache flex bison bc git
 
 flavour=${1:?usage: build.sh FLAVOUR base|patched [REF]}
 variant=${2:?usage: build.sh FLAVOUR base|patched [REF]}
-ref=${3:-$variant}
+ref=$(variant_ref "${3:-$variant}")
 
-read -r _ arch fragments < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
-	die "unknown flavour '$flavour' (see configs/flavours)"
-karch=$(kernel_arch "$arch")
-cross=$(cross_compile "$arch")
+arch=$(flavour_arch "$flavour")
+fragments=$(flavour_fragments "$flavour")
+load_record arches "$arch"
+karch=$arch_kernel
+cross=$arch_cross
 [ -z "$cross" ] || need "${cross}gcc"
-out=$WORK/build/$flavour
+out=$BUILDS/$flavour
 dest=$IMAGES/$flavour-$variant
 log=$LOGS/build-$flavour-$variant.log
 case $variant in
 base|patched) mkdir -p "$dest" ;;
-step) log=$LOGS/build-$flavour-step-$(git -C "$LINUX" rev-parse --short "$ref").log ;;
+step) log=$LOGS/build-$flavour-step-$(git -C "$TREE" rev-parse --short "$ref").log ;;
 *) die "variant must be base, patched or step" ;;
 esac
 mkdir -p "$out"
 
 kmake() {
-	make -C "$LINUX" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
+	make -C "$TREE" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" "$@"
 }
 
@@ -66,24 +68,24 @@ assert_config() {
 	[ "$missing" -eq 0 ] || die "Kconfig dropped options of $flavour (see above): fix configs/"
 }
 
-say "build: $flavour $variant ($(git -C "$LINUX" rev-parse --short "$ref")) -> $out"
-git -C "$LINUX" checkout -q -f "$ref"
+say "build: $flavour $variant ($(git -C "$TREE" rev-parse --short "$ref")) -> $out"
+git -C "$TREE" checkout -q -f --detach "$ref"
 # shellcheck disable=SC2046
-"$LINUX/scripts/kconfig/merge_config.sh" -n -m -O "$out" $(fragment_files) >"$log" 2>&1 ||
+"$TREE/scripts/kconfig/merge_config.sh" -n -m -O "$out" $(fragment_files) >"$log" 2>&1 ||
 	die "merge_config.sh failed, see $log"
 # -m only merged the fragments; allnoconfig resolves them like merge_config -n.
 kmake KCONFIG_ALLCONFIG="$out/.config" allnoconfig >>"$log" 2>&1 ||
 	die "allnoconfig failed, see $log"
 assert_config
-image=$(case $arch in x86_64) echo arch/x86/boot/bzImage ;; ppc64le) echo vmlinux ;; esac)
+image=$arch_image
 target=$(basename "$image")
 start=$(date +%s)
-if ! kmake -j"$(nproc)" "$target" >>"$log" 2>&1; then
+if ! run_logged "build: $flavour $variant" "$log" kmake -j"$(nproc)" "$target"; then
 	grep -E 'error:|Error [0-9]' "$log" | head -20 >&2
 	die "build of $flavour $variant failed, see $log"
 fi
 if [ "$variant" = step ]; then
-	say "build: $flavour $(git -C "$LINUX" log -1 --format=%s "$ref") done in $(( $(date +%s) - start ))s"
+	say "build: $flavour $(git -C "$TREE" log -1 --format=%s "$ref") done in $(( $(date +%s) - start ))s"
 	exit 0
 fi
 cp "$out/$image" "$out/System.map" "$dest/"
@@ -95,5 +97,5 @@ nm -A --defined-only "$out"/drivers/virtio/virtio.o "$out"/drivers/virtio/virtio
 	awk '$2 ~ /^[tT]$/ { sub(/:.*/, "", $1); sub(/.*\//, "", $1); print $1, $3 }' |
 	sort -u > "$dest/dma-path-functions"
 cp "$out/.config" "$dest/config"
-git -C "$LINUX" rev-parse HEAD > "$dest/commit"
+git -C "$TREE" rev-parse HEAD > "$dest/commit"
 say "build: $flavour $variant done in $(( $(date +%s) - start ))s ($(grep -c ' warning:' "$log" || true) warnings)"

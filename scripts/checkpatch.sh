@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need perl
-[ -x "$LINUX/scripts/checkpatch.pl" ] || die "no tree: run scripts/tree.sh"
+[ -x "$TREE/scripts/checkpatch.pl" ] || die "no tree: run scripts/tree.sh"
 
 mapfile -t opts < <(grep -v '^#' "$TOP/scripts/checkpatch-config")
 rc=0
@@ -15,7 +15,7 @@ for patch in $(series_patches); do
 	report=$WORK/hygiene/checkpatch-${name%.patch}.txt
 	# checkpatch reads its spelling and const-struct lists from the tree.
 	# spdxcheck.py wants the distribution python3 (python3-ply), not a pyenv one.
-	if (cd "$LINUX" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${opts[@]}" "$patch") >"$report" 2>&1 &&
+	if (cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${opts[@]}" "$patch") >"$report" 2>&1 &&
 		! grep -qE '^(ERROR|WARNING|CHECK):' "$report"; then
 		echo "ok checkpatch $name"
 	else

@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Stage: dependencies. Installs the Debian packages the harness needs that
 # are missing; does nothing (and needs no network) when all are present.
-# Arguments name extra packages a stage needs (make bench: gnuplot-nox).
+#   scripts/deps.sh [--arches "A B"] [PACKAGE...]
+# --arches: the arches (arches/*.conf) whose packages (QEMU, cross
+# compiler) to install, default all; packages: extra ones a stage needs
+# (make bench: gnuplot-nox).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+arches=$(cd "$TOP/arches" && ls ./*.conf | sed 's|^\./||; s|\.conf$||')
+if [ "${1:-}" = --arches ]; then
+	arches=$2
+	shift 2
+fi
 packages=(
 	linux-source-6.12 build-essential git make gcc flex bison bc
 	libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils ccache sparse
-	perl python3 python3-ply python3-git qemu-system-x86 qemu-system-ppc
-	gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
-	busybox-static coreutils procps
+	perl python3 python3-ply python3-git coreutils procps util-linux
 	"$@"
 )
+for arch in $arches; do
+	load_record arches "$arch"
+	# shellcheck disable=SC2206
+	packages+=($arch_packages)
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,15 +6,16 @@
 # paragraph: subject); To/Cc from the tree's scripts/get_maintainer.pl.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-ref=${1:-patched}
-git -C "$LINUX" rev-parse -q --verify "$ref" >/dev/null || die "no ref '$ref' in $LINUX"
-n=$(git -C "$LINUX" rev-list --count "base..$ref")
+[ -z "$USER_TREE" ] || die "make patches works on the harness's own tree (work/linux); in LINUX=$USER_TREE use git format-patch"
+ref=${1:-$PATCHED_REF}
+git -C "$TREE" rev-parse -q --verify "$ref" >/dev/null || die "no ref '$ref' in $TREE"
+n=$(git -C "$TREE" rev-list --count "$BASE_REF..$ref")
 [ "$n" -gt 0 ] || die "$ref has no commits on top of base"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$LINUX" format-patch -q --no-signature -o "$tmp" "base..$ref"
-mapfile -t people < <(cd "$LINUX" && ./scripts/get_maintainer.pl --no-rolestats --no-git \
+git -C "$TREE" format-patch -q --no-signature -o "$tmp" "$BASE_REF..$ref"
+mapfile -t people < <(cd "$TREE" && ./scripts/get_maintainer.pl --no-rolestats --no-git \
 	--no-git-fallback --no-tree "$tmp"/*.patch)
 to=() cc=()
 for p in "${people[@]}"; do
@@ -26,15 +27,15 @@ done
 rm -rf "$tmp"/*
 
 branch=harness-format-$$
-git -C "$LINUX" branch -q -f "$branch" "$ref"
-git -C "$LINUX" config "branch.$branch.description" "$(cat "$TOP/cover-letter.txt")"
-git -C "$LINUX" -c user.name="Virtio DMA Team" -c user.email=virtio-dma@example.org \
+git -C "$TREE" branch -q -f "$branch" "$ref"
+git -C "$TREE" config "branch.$branch.description" "$(cat "$TOP/cover-letter.txt")"
+git -C "$TREE" -c user.name="Virtio DMA Team" -c user.email=virtio-dma@example.org \
 	format-patch -q --cover-letter --cover-from-description=subject \
-	--no-signature --base=base "${to[@]}" "${cc[@]}" -o "$tmp" "base..$branch"
-git -C "$LINUX" branch -q -D "$branch"
-git -C "$LINUX" config --remove-section "branch.$branch" 2>/dev/null || true
+	--no-signature --base="$BASE_REF" "${to[@]}" "${cc[@]}" -o "$tmp" "$BASE_REF..$branch"
+git -C "$TREE" branch -q -D "$branch"
+git -C "$TREE" config --remove-section "branch.$branch" 2>/dev/null || true
 
-rm -f "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch
-cp "$tmp"/*.patch "$TOP/patches/"
-say "patches: wrote $n patches and a cover letter from $ref to patches/"
-ls "$TOP/patches"
+rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
+cp "$tmp"/*.patch "$PATCHES/"
+say "patches: wrote $n patches and a cover letter from $ref to $PATCHES"
+ls "$PATCHES"

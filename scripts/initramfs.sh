@@ -14,34 +14,29 @@ out=$IMAGES/initramfs-$arch-$variant.cpio
 stage=$WORK/initramfs/$arch-$variant
 cache=$WORK/cache
 
-make -s -C "$TOP/guest" ARCH="$arch" O="$WORK/guest" >/dev/null ||
+load_record arches "$arch"
+make -s -C "$TOP/guest" ARCH="$arch" GUEST_CC="${arch_cross}gcc" O="$WORK/guest" >/dev/null ||
 	die "guest programs for $arch did not build"
 
-# A static busybox of the guest's architecture, from Debian.
+# A static busybox of the guest's architecture (the arch record names the
+# Debian package), downloaded once with a private apt state, so the host's
+# own packages stay as they are.
 busybox_for() {
-	case $1 in
-	x86_64)
-		[ -x /bin/busybox ] || die "no /bin/busybox: run 'make deps'"
-		echo /bin/busybox
-		;;
-	ppc64le)
-		local dir=$cache/busybox-ppc64el
-		if [ ! -x "$dir/bin/busybox" ]; then
-			say "initramfs: fetching busybox-static:ppc64el"
-			local apt=$cache/apt-ppc64el
-			local opts=(-o APT::Architecture=ppc64el -o APT::Architectures::=ppc64el
-				-o Dir::State="$apt/state" -o Dir::Cache="$apt/cache"
-				-o Dir::State::status=/dev/null -o Debug::NoLocking=1)
-			mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" "$dir"
-			apt-get "${opts[@]}" update -q >"$LOGS/busybox-ppc64el.log" 2>&1 || true
-			(cd "$apt" && apt-get "${opts[@]}" download busybox-static:ppc64el) \
-				>>"$LOGS/busybox-ppc64el.log" 2>&1 ||
-				die "cannot download busybox-static:ppc64el, see $LOGS/busybox-ppc64el.log"
-			dpkg -x "$apt"/busybox-static_*_ppc64el.deb "$dir"
-		fi
-		echo "$dir/bin/busybox"
-		;;
-	esac
+	local pkg=$arch_busybox dir=$cache/${arch_busybox/:/-} apt=$cache/apt-${arch_busybox#*:}
+	local debarch=${arch_busybox#*:}
+	if [ ! -x "$dir/bin/busybox" ]; then
+		say "initramfs: fetching $pkg"
+		local opts=(-o APT::Architecture="$debarch" -o APT::Architectures::="$debarch"
+			-o Dir::State="$apt/state" -o Dir::Cache="$apt/cache"
+			-o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+		mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" "$dir"
+		timeout 300 apt-get "${opts[@]}" update -q >"$LOGS/busybox-$debarch.log" 2>&1 || true
+		(cd "$apt" && timeout 300 apt-get "${opts[@]}" download "$pkg") \
+			>>"$LOGS/busybox-$debarch.log" 2>&1 ||
+			die "cannot download $pkg, see $LOGS/busybox-$debarch.log"
+		dpkg -x "$apt"/busybox-static_*_"$debarch".deb "$dir"
+	fi
+	echo "$dir/bin/busybox"
 }
 
 rm -rf "$stage"
@@ -54,8 +49,9 @@ ln -s busybox "$stage/bin/sh"
 mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
 	say "initramfs: cannot mknod /dev/console (not root?); init reopens it later"
 
-if git -C "$LINUX" cat-file -e "$variant:tools/testing/selftests/virtio" 2>/dev/null; then
-	git -C "$LINUX" archive "$variant" tools/testing/selftests/virtio \
+ref=$(variant_ref "$variant")
+if git -C "$TREE" cat-file -e "$ref:tools/testing/selftests/virtio" 2>/dev/null; then
+	git -C "$TREE" archive "$ref" tools/testing/selftests/virtio \
 		tools/testing/selftests/kselftest/ktap_helpers.sh |
 		tar -x -C "$stage/selftests" --strip-components=3
 	cat > "$stage/selftests/run_virtio.sh" <<'SH'

@@ -4,13 +4,14 @@
 # ok and none missing, a clean poweroff, no splat, the console bytes the
 # host received, the DMA mode of every device, swiotlb bouncing as the
 # scenario expects.  Prints one table row on stdout; exit 1 on failure,
-# with the reasons and the console tail on stderr.
+# with the reasons and the console tail on stderr.  Leaves RUNDIR/ktap:
+# the guest's checks and the judge's verdict as one KTAP subtest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 run=${1:?usage: judge.sh RUNDIR}
 read -r scenario flavour variant < "$run/what" || die "$run: no boot recorded"
-read -r _ _ _ devices append expect bounce < <(awk -v s="$scenario" '$1 == s' "$TOP/scenarios.conf")
+read -r _ _ _ devices append expect bounce < <(scenario_line "$scenario")
 [ "$append" != - ] || append=
 append=${append//+/ }
 config=$IMAGES/$flavour-$variant/config
@@ -39,13 +40,14 @@ plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$ktap")
 [ "${plan:-x}" = $((passed + failed)) ] || problem "plan 1..${plan:-?} but $((passed + failed)) results"
 
 # Checks that must have run: a missing one is a failure, not a pass.
-required=(blk-vda-hostpattern 'blk-vda-rw-1048576-bufoff512' blk-vda-random blk-vda-parallel
-	net-eth0-to-eth1-raw net-eth1-to-eth0-raw net-echo-udp net-echo-tcp rng console-write
-	console-read balloon restore blk-vda-restored-rw net-eth0-to-eth1-restored-raw
-	net-eth1-to-eth0-restored-raw)
+# Those of the scenario's device kinds (kinds/*.sh, recorded by boot.sh),
+# then the kernel's.
+read -r want_devices kind_checks < "$run/kinds" || problem "$run/kinds: no device kinds recorded"
+# shellcheck disable=SC2206
+required=(${kind_checks:-} restore)
 if [ "$variant" = patched ] && has_series; then
 	required+=(kunit-virtio_dma dma-audit)
-	! git -C "$LINUX" cat-file -e patched:tools/testing/selftests/virtio 2>/dev/null ||
+	! git -C "$TREE" cat-file -e "$PATCHED_REF:tools/testing/selftests/virtio" 2>/dev/null ||
 		required+=(selftest-virtio)
 fi
 # The debugging and fault injection a kernel has, and the scenario's own.
@@ -53,7 +55,6 @@ fi
 ! has_config CONFIG_DEBUG_KMEMLEAK || required+=(kmemleak)
 ! has_config CONFIG_FAILSLAB || required+=(fault-failslab-blk-vda)
 [[ " $append ${HARNESS_APPEND:-} " != *" harness.fail_iommu=1 "* ]] || required+=(fault-fail_iommu-blk-vda)
-[[ $devices != *-hotplug ]] || required+=(hotplug)
 for check in "${required[@]}"; do
 	grep -Eq "^(not )?ok [0-9]+ $check" "$ktap" || problem "check $check did not run"
 done
@@ -91,7 +92,7 @@ while read -r _ _ name rest; do
 	[ "$mode" = "$want" ] || problem "$name ($driver): dma_mode=$mode, expected $want"
 	modes+=("$driver=$mode")
 done < <(grep '^harness: device ' "$log")
-[ "$ndev" -ge 6 ] || problem "only $ndev virtio devices, expected 6 (blk, 2 net, rng, console, balloon)"
+[ "$ndev" -ge "${want_devices:-1}" ] || problem "only $ndev virtio devices, the device set ($devices) has ${want_devices:-?}"
 
 # SWIOTLB bouncing, judged where the scenario says and the series is in.
 hw_before=$(sed -n 's/^harness: swiotlb used_hiwater=\([0-9]*\) before-io/\1/p' "$log")
@@ -133,6 +134,15 @@ modes_seen=$(printf '%s\n' "${modes[@]}" | sed 's/^virtio_//' | sort -u | paste 
 printf '%-26s %-14s %-8s %-44s %4s %4s %5s %s\n' "$scenario" "$flavour" "$variant" \
 	"${modes_seen:-none}" "$passed" "$failed" "$(cat "$run/seconds" 2>/dev/null || echo '?')s" "$verdict"
 printf '%s\n' "$verdict" > "$run/verdict"
+
+# KTAP: the guest's own results, renumbered, then the judge's verdict.
+{
+	grep -E '^(not )?ok [0-9]+ ' "$ktap" | sed -E 's/^(not )?ok [0-9]+ /\1ok /' || true
+	if [ "$verdict" = PASS ]; then echo "ok judge"; else
+		printf '# %s\n' "${problems[@]}"
+		echo "not ok judge # ${#problems[@]} problem(s)"
+	fi
+} > "$run/results"
 if [ "$verdict" = FAIL ]; then
 	{
 		echo "---- $scenario on $flavour-$variant FAILED:"

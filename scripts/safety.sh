@@ -13,7 +13,7 @@ rows=$WORK/safety-rows.tsv
 for run in "$@"; do
 	[ -f "$run/figures" ] && [ -f "$run/what" ] || continue
 	read -r scenario flavour variant < "$run/what"
-	arch=$(awk -v f="$flavour" '$1 == f { print $2 }' "$TOP/configs/flavours")
+	arch=$(flavour_arch "$flavour")
 	awk -F= -v OFS='\t' -v s="$scenario" -v f="$flavour" -v v="$variant" -v a="$arch" '
 		{ k = $1; sub(/^[^=]*=/, ""); x[k] = $0 }
 		function g(k) { return (k in x && x[k] != "") ? x[k] : "-" }

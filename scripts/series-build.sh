@@ -8,9 +8,9 @@ set -euo pipefail
 
 flavour=${1:?usage: series-build.sh FLAVOUR}
 rc=0 n=0
-for commit in $(git -C "$LINUX" rev-list --reverse base..patched); do
+for commit in $(git -C "$TREE" rev-list --reverse "$BASE_REF..$PATCHED_REF"); do
 	n=$((n + 1))
-	subject=$(git -C "$LINUX" log -1 --format=%s "$commit")
+	subject=$(git -C "$TREE" log -1 --format=%s "$commit")
 	if "$TOP/scripts/build.sh" "$flavour" step "$commit"; then
 		echo "ok build-$flavour patch $n: $subject"
 	else

@@ -9,16 +9,15 @@ set -euo pipefail
 need sparse make
 
 flavour=${1:?usage: sparse.sh FLAVOUR}
-read -r _ arch _ < <(awk -v f="$flavour" '$1 == f' "$TOP/configs/flavours") ||
-	die "unknown flavour '$flavour'"
-out=$WORK/build/$flavour
+load_record arches "$(flavour_arch "$flavour")"
+out=$BUILDS/$flavour
 [ -f "$out/.config" ] || die "$flavour is not configured: run scripts/build.sh $flavour base"
 mkdir -p "$WORK/hygiene"
 # Whatever stops this stage early, it must not end without a result line.
 reported=0
 trap '[ $reported = 1 ] || echo "not ok sparse-w1 $flavour # stage failed, see $WORK/hygiene"' EXIT
 
-mapfile -t files < <(git -C "$LINUX" diff --name-only base patched -- '*.c' | grep -v '^tools/' || true)
+mapfile -t files < <(git -C "$TREE" diff --name-only "$BASE_REF" "$PATCHED_REF" -- '*.c' | grep -v '^tools/' || true)
 if [ ${#files[@]} -eq 0 ]; then
 	echo "ok sparse-w1 $flavour # no C files touched"
 	reported=1
@@ -27,14 +26,14 @@ fi
 
 warnings() {
 	local variant=$1 objs=() f
-	git -C "$LINUX" checkout -q -f "$variant"
+	git -C "$TREE" checkout -q -f --detach "$(variant_ref "$variant")"
 	for f in "${files[@]}"; do
 		# only files this configuration builds (they have an object)
-		[ -f "$LINUX/$f" ] && [ -f "$out/${f%.c}.o" ] && objs+=("${f%.c}.o")
+		[ -f "$TREE/$f" ] && [ -f "$out/${f%.c}.o" ] && objs+=("${f%.c}.o")
 	done
 	[ ${#objs[@]} -gt 0 ] || return 0
-	make -C "$LINUX" O="$out" ARCH="$(kernel_arch "$arch")" CROSS_COMPILE="$(cross_compile "$arch")" \
-		CC="ccache $(cross_compile "$arch")gcc" C=2 W=1 "${objs[@]}" \
+	make -C "$TREE" O="$out" ARCH="$arch_kernel" CROSS_COMPILE="$arch_cross" \
+		CC="ccache ${arch_cross}gcc" C=2 W=1 "${objs[@]}" \
 		>"$WORK/hygiene/sparse-$flavour-$variant.log" 2>&1 ||
 		die "C=2 W=1 build of ${objs[*]} failed on $variant, see $WORK/hygiene/sparse-$flavour-$variant.log"
 	{ grep -E ': (warning|error):' "$WORK/hygiene/sparse-$flavour-$variant.log" || true; } |

@@ -1,43 +1,81 @@
 #!/usr/bin/env bash
-# Stage: fetch the tree. Extract Debian's linux-source-6.12 into one git tree,
-# commit it as branch "base", then "git am" every patch of patches/ onto
-# branch "patched". Re-running with an unchanged source and series does nothing.
+# Stage: the tree.  Default: extract Debian's linux-source-6.12 into one
+# git tree (work/linux), commit it as branch "base", then "git am" every
+# patch of PATCHES (default patches/) onto branch "patched".
+# LINUX=/path/to/git/tree: a detached git worktree of that tree under
+# work/trees/, at BASE (default: its HEAD), with the series applied there;
+# base and patched are refs private to that worktree (refs/worktree/), so
+# the user's branches, HEAD and working files stay as they are.
+# Re-running with an unchanged base and series does nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git tar xz
 
-TARBALL=${TARBALL:-$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null || true)}
-[ -n "$TARBALL" ] && [ -r "$TARBALL" ] ||
-	die "no /usr/src/linux-source-6.12.tar.xz: run 'make deps' (apt-get install linux-source-6.12)"
-
-git_linux() { git -C "$LINUX" -c user.name=harness -c user.email=harness@localhost "$@"; }
-
-series() { find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort; }
-
-series_id() {
-	{ sha256sum "$TARBALL" | cut -c1-16; series | xargs -r cat; } | sha256sum | cut -c1-16
-}
-
-extract_base() {
-	say "tree: extracting $(basename "$TARBALL") into $LINUX"
-	rm -rf "$LINUX" "$LINUX.tmp"
-	mkdir -p "$LINUX.tmp"
-	tar -xJf "$TARBALL" -C "$LINUX.tmp" --strip-components=1
-	# Debian's packaging rule ignores everything at the top level ("/*",
-	# "!/debian/"): drop it, or new top-level files would be ignored.
-	sed -i '/^\/\*$/,$d' "$LINUX.tmp/.gitignore"
-	mv "$LINUX.tmp" "$LINUX"
-	say "tree: committing base"
-	git -C "$LINUX" init -q -b base
-	git_linux add -A
-	git_linux commit -q -m "Linux $(kernel_version) (Debian $(basename "$TARBALL"))"
-	sha256sum "$TARBALL" | cut -c1-16 > "$LINUX/.git/harness-tarball"
-}
+git_tree() { git -C "$TREE" -c user.name=harness -c user.email=harness@localhost "$@"; }
 
 kernel_version() {
-	local dir=${1:-$LINUX}
 	awk -F' = ' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
-		$1 == "SUBLEVEL" { s = $2 } END { print v "." p "." s }' "$dir/Makefile"
+		$1 == "SUBLEVEL" { s = $2 } END { print v "." p "." s }' "$TREE/Makefile"
+}
+
+extract_tarball() {
+	local tarball=$1
+	say "tree: extracting $(basename "$tarball") into $TREE"
+	rm -rf "$TREE" "$TREE.tmp"
+	mkdir -p "$TREE.tmp"
+	tar -xJf "$tarball" -C "$TREE.tmp" --strip-components=1 &
+	local pid=$! start
+	start=$(date +%s)
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		[ $(( ($(date +%s) - start) % 30 )) -gt 1 ] ||
+			say "tree: extracting, $(( $(date +%s) - start ))s, $(du -sm "$TREE.tmp" | cut -f1) MiB"
+	done
+	wait "$pid" || die "cannot extract $tarball"
+	# Debian's packaging rule ignores everything at the top level ("/*",
+	# "!/debian/"): drop it, or new top-level files would be ignored.
+	sed -i '/^\/\*$/,$d' "$TREE.tmp/.gitignore"
+	mv "$TREE.tmp" "$TREE"
+	say "tree: committing base"
+	git -C "$TREE" init -q -b base
+	git_tree add -A
+	git_tree commit -q -m "Linux $(kernel_version) (Debian $(basename "$tarball"))"
+	sha256sum "$tarball" | cut -c1-16 > "$TREE_HOME/harness-tarball"
+}
+
+# The default tree: Debian's tarball, extracted once.
+debian_tree() {
+	local tarball=${TARBALL:-$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null || true)}
+	[ -n "$tarball" ] && [ -r "$tarball" ] ||
+		die "no /usr/src/linux-source-6.12.tar.xz: run 'make deps' (apt-get install linux-source-6.12)"
+	if [ ! -d "$TREE/.git" ] ||
+		[ "$(cat "$TREE_HOME/harness-tarball" 2>/dev/null)" != "$(sha256sum "$tarball" | cut -c1-16)" ]; then
+		extract_tarball "$tarball"
+	fi
+	git -C "$TREE" rev-parse base
+}
+
+# LINUX=...: a worktree of the user's tree, never the tree itself.
+user_tree() {
+	local base
+	git -C "$USER_TREE" rev-parse --git-dir >/dev/null 2>&1 ||
+		die "LINUX=$USER_TREE is not a git tree (make check without LINUX= uses Debian's tarball)"
+	base=$(git -C "$USER_TREE" rev-parse -q --verify "${BASE:-HEAD}^{commit}") ||
+		die "LINUX=$USER_TREE has no commit '${BASE:-HEAD}' (BASE=)"
+	[ -f "$USER_TREE/Makefile" ] && grep -q '^PATCHLEVEL = ' "$USER_TREE/Makefile" ||
+		die "LINUX=$USER_TREE does not look like a kernel tree (no top-level Makefile)"
+	if [ ! -e "$TREE/.git" ]; then
+		say "tree: adding a worktree of $USER_TREE at $(git -C "$USER_TREE" rev-parse --short "$base") in $TREE"
+		mkdir -p "$TREE_HOME"
+		git -C "$USER_TREE" worktree prune
+		git -C "$USER_TREE" worktree add -q --detach "$TREE" "$base" ||
+			die "git worktree add $TREE failed"
+	fi
+	[ "$(git -C "$TREE" rev-parse --git-common-dir | xargs realpath)" = \
+		"$(git -C "$USER_TREE" rev-parse --git-common-dir | (cd "$USER_TREE" && xargs realpath))" ] ||
+		die "$TREE is not a worktree of $USER_TREE: remove $TREE_HOME"
+	git -C "$TREE" update-ref "$BASE_REF" "$base"
+	echo "$base"
 }
 
 # The file git am choked on: named in "error: ...: file:line" or, for a
@@ -45,6 +83,7 @@ kernel_version() {
 failing_file() {
 	local file line
 	file=$(sed -n 's/^error: \(patch failed: \)\{0,1\}\([^: ]*\):[0-9].*/\2/p' "$LOGS/am.log" | head -1)
+	[ -n "$file" ] || file=$(sed -n 's/^error: \([^: ]*\): does not exist in index$/\1/p' "$LOGS/am.log" | head -1)
 	if [ -z "$file" ]; then
 		line=$(sed -n 's/^.*rebase-apply\/patch:\([0-9]*\):.*/\1/p' "$LOGS/am.log" | head -1)
 		[ -z "$line" ] || file=$(awk -v n="$line" '/^diff --git/ && !start { start = NR - 1 }
@@ -53,31 +92,36 @@ failing_file() {
 	echo "${file:-unknown, see above}"
 }
 
+# git am the series on a detached HEAD at the base, then point the
+# patched ref (a branch only in the harness's own tree) at the result.
 apply_series() {
 	local patch n=0
-	git_linux checkout -q -f base
-	git_linux branch -q -f patched base
-	git_linux checkout -q patched
-	for patch in $(series); do
+	git_tree checkout -q -f --detach "$BASE_REF"
+	for patch in $(series_patches); do
 		n=$((n + 1))
-		if ! git_linux am -q --whitespace=error-all "$patch" >"$LOGS/am.log" 2>&1; then
-			git_linux am --abort >/dev/null 2>&1 || true
-			git_linux checkout -q -f base
+		if ! git_tree am -q --whitespace=error-all "$patch" >"$LOGS/am.log" 2>&1; then
+			git_tree am --abort >/dev/null 2>&1 || true
+			git_tree checkout -q -f --detach "$BASE_REF"
 			sed 's/^/    /' "$LOGS/am.log" >&2
-			die "patch $(basename "$patch") does not apply to $(kernel_version) (failing file: $(failing_file "$patch"))"
+			die "patch $(basename "$patch") does not apply to $(kernel_version) at $(git -C "$TREE" rev-parse --short "$BASE_REF") (failing file: $(failing_file "$patch"))"
 		fi
 	done
-	say "tree: applied $n patch(es) on branch patched"
+	if [ -n "$USER_TREE" ]; then
+		git_tree update-ref "$PATCHED_REF" HEAD
+	else
+		git_tree branch -q -f patched HEAD
+		git_tree checkout -q patched
+	fi
+	say "tree: applied $n patch(es) from $PATCHES"
 }
 
-if [ ! -d "$LINUX/.git" ] || [ "$(cat "$LINUX/.git/harness-tarball" 2>/dev/null)" != "$(sha256sum "$TARBALL" | cut -c1-16)" ]; then
-	extract_base
-fi
-if [ "$(cat "$LINUX/.git/harness-series" 2>/dev/null)" != "$(series_id)" ] ||
-	! git -C "$LINUX" rev-parse -q --verify patched >/dev/null; then
+if [ -n "$USER_TREE" ]; then base=$(user_tree); else base=$(debian_tree); fi
+series_id=$( { echo "$base"; series_patches | xargs -r cat; } | sha256sum | cut -c1-16)
+if [ "$(cat "$TREE_HOME/harness-series" 2>/dev/null)" != "$series_id" ] ||
+	! git -C "$TREE" rev-parse -q --verify "$PATCHED_REF" >/dev/null; then
 	apply_series
-	series_id > "$LINUX/.git/harness-series"
+	echo "$series_id" > "$TREE_HOME/harness-series"
 else
-	say "tree: series unchanged, branch patched is current"
+	say "tree: series unchanged, $PATCHED_REF is current"
 fi
-say "tree: Linux $(kernel_version), base $(git -C "$LINUX" rev-parse --short base), patched $(git -C "$LINUX" rev-parse --short patched) ($(git -C "$LINUX" rev-list --count base..patched) patches)"
+say "tree: Linux $(kernel_version)${USER_TREE:+ from $USER_TREE}, base $(git -C "$TREE" rev-parse --short "$BASE_REF"), patched $(git -C "$TREE" rev-parse --short "$PATCHED_REF") ($(git -C "$TREE" rev-list --count "$BASE_REF..$PATCHED_REF") patches)"
