@@ -93,7 +93,7 @@ finish() {
 	fi
 	write_ktap > "$ktap"
 	# The kernel's own KTAP parser must count what we count.
-	if [ -x "$TREE/tools/testing/kunit/kunit.py" ]; then
+	if [ -s "$results" ] && [ -x "$TREE/tools/testing/kunit/kunit.py" ]; then
 		parsed=$(cd "$TREE" && PATH=/usr/bin:$PATH python3 tools/testing/kunit/kunit.py parse "$ktap" 2>&1 |
 			sed -n 's/.*Testing complete\. //p' | sed 's/\x1b\[[0-9;]*m//g' | tail -1)
 		say "check: $ktap: kunit.py parse: ${parsed:-no summary}"
@@ -116,7 +116,7 @@ trap 'rc=$?; trap - EXIT; finish || rc=1; exit $rc' EXIT
 # FLAVOURS; the kernels to build are the flavours it names.
 mapfile -t matrix < <(grep -v '^#' "$TOP/scenarios.conf" | awk 'NF { n = split($2, f, ","); for (i = 1; i <= n; i++) print $1, f[i] }')
 for name in ${SCENARIOS:-}; do
-	printf '%s\n' "${matrix[@]}" | grep -q "^$name " || die "SCENARIOS: no scenario '$name' in scenarios.conf"
+	[[ " ${matrix[*]%% *} " == *" $name "* ]] || die "SCENARIOS: no scenario '$name' in scenarios.conf"
 done
 for name in ${FLAVOURS:-}; do
 	flavour_arch "$name" >/dev/null
