@@ -7,13 +7,13 @@ S := scripts
 .PHONY: run check boot soak bench deps tree patches clean help
 
 help:
-	@echo "make run      apply the series, build x86_64, boot one guest, show DMA modes and I/O"
-	@echo "make check    the whole test: hygiene, both arches, base and patched, every scenario"
+	@echo "make run      apply the series, build a plain x86_64 kernel (x86_64-dmaops), boot one guest, show DMA modes and I/O"
+	@echo "make check    the whole test: hygiene, every arch, base and patched, every scenario (LINUX=, PATCHES=, SCENARIOS=, FLAVOURS=, JOBS=)"
 	@echo "make boot     SCENARIO=... FLAVOUR=... [VARIANT=patched]: boot and judge one guest, kernels already built"
 	@echo "make soak     make check at length: 256 MiB verified block I/O, 20 hot-unplugs per guest"
 	@echo "make bench    patched vs base kernel, A/B interleaved, results/bench.md"
 	@echo "make deps     install missing Debian packages"
-	@echo "make tree     extract Linux 6.12 to work/linux (branch base) and git am the series (branch patched)"
+	@echo "make tree     extract Linux 6.12 to work/linux (or a worktree of LINUX=) and git am the series"
 	@echo "make patches  regenerate patches/ from work/linux (REF=branch, default patched; git format-patch)"
 	@echo "make clean    remove work/ (ccache stays)"
 

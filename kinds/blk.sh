@@ -2,9 +2,9 @@
 # A record per device kind, sourced by scripts/lib.sh (load_kinds) with
 # $run, $bus, $props and $drive_opts set: the QEMU arguments, how many
 # virtio devices it adds, the guest checks it requires (judge.sh), kernel
-# arguments, and optional host-side hooks NAME_setup (before QEMU starts)
-# and NAME_poll (every half second while it runs; $monitor is QEMU's
-# monitor).  The guest side is guest/check-NAME.c.
+# arguments, and optional host-side hooks NAME_setup (before QEMU starts),
+# NAME_poll (every half second while it runs; $monitor is QEMU's monitor)
+# and NAME_finish (after it ended).  The guest side is guest/check-NAME.c.
 #
 # blk: a 128 MiB disk that holds the host's pattern.
 kind_qemu=(-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe$drive_opts"

@@ -14,7 +14,12 @@ console_setup() {
 	mkfifo "$run/port.in" "$run/port.out"
 	# Each blocks until QEMU opens its end.
 	cat "$run/port.out" > "$run/console.out" &
+	console_reader=$!
 	HOST_PIDS+=($!)
 	cat "$run/console.in" > "$run/port.in" &
 	HOST_PIDS+=($!)
+}
+# QEMU is gone: let the reader drain the FIFO before it is stopped.
+console_finish() {
+	for _ in $(seq 50); do kill -0 "$console_reader" 2>/dev/null || return 0; sleep 0.1; done
 }

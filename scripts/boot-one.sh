@@ -17,6 +17,7 @@ scenario_line "$scenario" >/dev/null
 "$S/initramfs.sh" "$arch" "$variant"
 "$S/boot.sh" "$scenario" "$flavour" "$variant" </dev/null
 run=$WORK/runs/$scenario-$flavour-$variant
+[ -f "$run/console.log" ] || : > "$run/console.log"
 
 echo
 echo "virtio devices of $scenario on $flavour-$variant ($(git -C "$TREE" describe --always "$(cat "$IMAGES/$flavour-$variant/commit")")):"
@@ -29,7 +30,7 @@ while read -r name rest; do
 done
 echo
 echo "guest checks (verified I/O):"
-tr -d '\r' < "$run/console.log" | grep -E '^(not )?ok [0-9]+ ' | sed 's/^/  /'
+{ tr -d '\r' < "$run/console.log" | grep -E '^(not )?ok [0-9]+ ' || echo "(none)"; } | sed 's/^/  /'
 echo
 printf '%-26s %-14s %-8s %-44s %4s %4s %5s %s\n' scenario flavour kernel "dma modes seen" ok fail boot verdict
 "$S/judge.sh" "$run"

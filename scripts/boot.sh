@@ -137,6 +137,9 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 done
 wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
+for kind in $KIND_NAMES; do
+	! declare -F "${kind//-/_}_finish" >/dev/null || "${kind//-/_}_finish"
+done
 echo $(( $(date +%s) - start )) > "$run/seconds"
 rc=$(cat "$run/qemu.rc" 2>/dev/null || echo 137)
 [ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "timeout ${limit}s" > "$run/timed-out"

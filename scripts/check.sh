@@ -11,6 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 JOBS=${JOBS:-$(nproc)}
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "JOBS=$JOBS: give a number of guests, 1 or more"
 results=$WORK/results.txt      # one entry per line: a test, or a group
 table=$WORK/table.txt
 runs=$WORK/runs.txt
@@ -23,33 +24,51 @@ ktap=$WORK/results.ktap
 rm -f "$WORK"/runs/.accel-* "$WORK"/groups/*
 mkdir -p "$WORK/groups"
 
-# A test: "ok NAME" or "not ok NAME # reason".  A group: "group FILE
-# NAME", FILE holding its tests (a KTAP subtest).
+# A test: "ok NAME" or "not ok NAME # reason".  A group: "group<TAB>FILE
+# <TAB>NAME", FILE holding its tests (a KTAP subtest).
 record() { tee -a "$results"; }
 test_line() { if [ "$1" = 0 ]; then echo "ok $2"; else echo "not ok $2"; fi | record; }
-group() { printf 'group %s %s\n' "$2" "$1" >> "$results"; }
+group() { printf 'group\t%s\t%s\n' "$2" "$1" >> "$results"; }
+# A stage that failed without saying which test failed fails in its group.
+stage_failed() { grep -q '^not ok ' "$3" || echo "not ok $2 # exited $1, see its output above" >> "$3"; }
 stage_start=$(date +%s)
 stage() { echo "$1 $(( $(date +%s) - stage_start ))s" >> "$stages"; stage_start=$(date +%s); }
 
 # Every leaf test, in order: "ok" (passed), "not ok" (failed), or with
 # "# SKIP" (skipped), as kunit.py counts them.
+# A group without results is one failed test.
 leaves() {
-	local kind file rest
-	while read -r kind file rest; do
-		if [ "$kind" = group ]; then grep -E '^(not )?ok ' "$file" || true
-		else echo "$kind $file $rest"; fi
+	local line file name
+	while IFS= read -r line; do
+		case $line in
+		group$'\t'*)
+			IFS=$'\t' read -r _ file name <<<"$line"
+			grep -E '^(not )?ok ' "$file" || echo "not ok $name # no results" ;;
+		*) echo "$line" ;;
+		esac
 	done < "$results" | grep -E '^(not )?ok '
 }
 
+# Diagnostics must not contain what kunit.py takes for the end of KTAP.
+ktap_diag() {
+	sed -e 's/Kernel panic - not syncing: VFS:/Kernel panic - not syncing (VFS)/' \
+		-e 's/List of all partitions:/List of all partitions/' \
+		-e 's/reboot: System halted/reboot (System halted)/' <<<"    # $1"
+}
+
 write_ktap() {
-	local kind file name n=0 i line status
+	local entry file name n=0 i line status
 	echo "KTAP version 1"
 	echo "1..$(wc -l < "$results")"
-	while read -r kind file name; do
+	while IFS= read -r entry; do
 		n=$((n + 1))
-		if [ "$kind" != group ]; then
-			line="$kind $file${name:+ $name}"
-			sed -E "s/^(not ok|ok) /\\1 $n /" <<<"$line"
+		case $entry in
+		group$'\t'*) IFS=$'\t' read -r _ file name <<<"$entry" ;;
+		"not ok "*) echo "not ok $n ${entry#not ok }"; continue ;;
+		*) echo "ok $n ${entry#ok }"; continue ;;
+		esac
+		if ! grep -qE '^(not )?ok ' "$file"; then
+			echo "not ok $n $name # no results"
 			continue
 		fi
 		echo "    KTAP version 1"
@@ -60,7 +79,7 @@ write_ktap() {
 			case $line in
 			"ok "*) i=$((i + 1)); echo "    ok $i ${line#ok }" ;;
 			"not ok "*) i=$((i + 1)); echo "    not ok $i ${line#not ok }" ;;
-			*) echo "    # ${line#\# }" ;;
+			*) ktap_diag "${line#\# }" ;;
 			esac
 		done < "$file"
 		status=ok
@@ -110,7 +129,10 @@ finish() {
 	echo "$passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
-trap 'rc=$?; trap - EXIT; finish || rc=1; exit $rc' EXIT
+# Stop the guests still running (a job, its boot.sh, QEMU) before the
+# results are summed up.
+kill_tree() { local child; for child in $(pgrep -P "$1"); do kill_tree "$child"; done; kill "$1" 2>/dev/null || true; }
+trap 'rc=$?; trap - EXIT; for job in $(jobs -p); do kill_tree "$job"; done; wait; finish || rc=1; exit $rc' EXIT
 
 # The matrix to boot: "scenario flavour" pairs, limited by SCENARIOS and
 # FLAVOURS; the kernels to build are the flavours it names.
@@ -142,7 +164,8 @@ stage tree
 
 hygiene() { has_series && [ "${HYGIENE:-1}" = 1 ]; }
 if hygiene; then
-	"$S/checkpatch.sh" > "$WORK/groups/checkpatch" || true
+	rc=0; "$S/checkpatch.sh" > "$WORK/groups/checkpatch" || rc=$?
+	[ $rc = 0 ] || stage_failed $rc checkpatch.sh "$WORK/groups/checkpatch"
 	group checkpatch "$WORK/groups/checkpatch"
 	stage checkpatch
 fi
@@ -156,7 +179,8 @@ for flavour in "${flavours[@]}"; do
 	test_line $((1 - ok)) "build: $flavour base"
 	[ $ok = 1 ] || continue
 	if hygiene && [ "$checks" = series ]; then
-		"$S/series-build.sh" "$flavour" > "$WORK/groups/series-build-$flavour" || true
+		rc=0; "$S/series-build.sh" "$flavour" > "$WORK/groups/series-build-$flavour" || rc=$?
+		[ $rc = 0 ] || stage_failed $rc series-build.sh "$WORK/groups/series-build-$flavour"
 		group "series-build $flavour" "$WORK/groups/series-build-$flavour"
 	fi
 	"$S/build.sh" "$flavour" patched || ok=0

@@ -19,11 +19,17 @@ make -s -C "$TOP/guest" ARCH="$arch" GUEST_CC="${arch_cross}gcc" O="$WORK/guest"
 	die "guest programs for $arch did not build"
 
 # A static busybox of the guest's architecture (the arch record names the
-# Debian package), downloaded once with a private apt state, so the host's
-# own packages stay as they are.
+# Debian package): the host's own (deps.sh installs busybox-static) when
+# the guest's arch is the host's, else downloaded once with a private apt
+# state, so the host's own packages stay as they are.
 busybox_for() {
 	local pkg=$arch_busybox dir=$cache/${arch_busybox/:/-} apt=$cache/apt-${arch_busybox#*:}
 	local debarch=${arch_busybox#*:}
+	if [ "$debarch" = "$(dpkg --print-architecture)" ] && [ -x /bin/busybox ] &&
+		dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+		echo /bin/busybox
+		return
+	fi
 	if [ ! -x "$dir/bin/busybox" ]; then
 		say "initramfs: fetching $pkg"
 		local opts=(-o APT::Architecture="$debarch" -o APT::Architectures::="$debarch"

@@ -10,7 +10,8 @@ flavour=${1:?usage: series-build.sh FLAVOUR}
 rc=0 n=0
 for commit in $(git -C "$TREE" rev-list --reverse "$BASE_REF..$PATCHED_REF"); do
 	n=$((n + 1))
-	subject=$(git -C "$TREE" log -1 --format=%s "$commit")
+	# A '#' would end the test's name in KTAP.
+	subject=$(git -C "$TREE" log -1 --format=%s "$commit" | sed 's/#/%23/g')
 	if "$TOP/scripts/build.sh" "$flavour" step "$commit"; then
 		echo "ok build-$flavour patch $n: $subject"
 	else

@@ -14,8 +14,10 @@ out=$BUILDS/$flavour
 [ -f "$out/.config" ] || die "$flavour is not configured: run scripts/build.sh $flavour base"
 mkdir -p "$WORK/hygiene"
 # Whatever stops this stage early, it must not end without a result line.
+# (fd 3: the stage's stdout, also from inside warnings' redirection).
+exec 3>&1
 reported=0
-trap '[ $reported = 1 ] || echo "not ok sparse-w1 $flavour # stage failed, see $WORK/hygiene"' EXIT
+trap '[ $reported = 1 ] || echo "not ok sparse-w1 $flavour # stage failed, see $WORK/hygiene" >&3' EXIT
 
 mapfile -t files < <(git -C "$TREE" diff --name-only "$BASE_REF" "$PATCHED_REF" -- '*.c' | grep -v '^tools/' || true)
 if [ ${#files[@]} -eq 0 ]; then

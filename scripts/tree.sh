@@ -11,7 +11,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git tar xz
 
-git_tree() { git -C "$TREE" -c user.name=harness -c user.email=harness@localhost "$@"; }
+# The user's hooks and signing settings are not for the harness's commits.
+git_tree() {
+	git -C "$TREE" -c user.name=harness -c user.email=harness@localhost \
+		-c core.hooksPath=/dev/null -c commit.gpgSign=false "$@"
+}
 
 kernel_version() {
 	awk -F' = ' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
@@ -67,8 +71,7 @@ user_tree() {
 	if [ ! -e "$TREE/.git" ]; then
 		say "tree: adding a worktree of $USER_TREE at $(git -C "$USER_TREE" rev-parse --short "$base") in $TREE"
 		mkdir -p "$TREE_HOME"
-		git -C "$USER_TREE" worktree prune
-		git -C "$USER_TREE" worktree add -q --detach "$TREE" "$base" ||
+		git -C "$USER_TREE" -c core.hooksPath=/dev/null worktree add -q -f --detach "$TREE" "$base" ||
 			die "git worktree add $TREE failed"
 	fi
 	[ "$(git -C "$TREE" rev-parse --git-common-dir | xargs realpath)" = \
