@@ -4,6 +4,9 @@
 #   scripts/format-patches.sh [REF]   (default: branch patched)
 # The cover letter's subject and text come from cover-letter.txt (first
 # paragraph: subject); To/Cc from the tree's scripts/get_maintainer.pl.
+# SERIES_VERSION (default 2) and SUBJECT_PREFIX (default "RFC PATCH") make
+# the subjects ("[RFC PATCH v2 01/22]"); --thread gives every mail a
+# Message-Id and In-Reply-To the cover letter, as b4 and lore expect.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [ -z "$USER_TREE" ] || die "make patches works on the harness's own tree (work/linux); in LINUX=$USER_TREE use git format-patch"
@@ -30,12 +33,21 @@ branch=harness-format-$$
 git -C "$TREE" branch -q -f "$branch" "$ref"
 git -C "$TREE" config "branch.$branch.description" "$(cat "$TOP/cover-letter.txt")"
 git -C "$TREE" -c user.name="Virtio DMA Team" -c user.email=virtio-dma@example.org \
-	format-patch -q --cover-letter --cover-from-description=subject \
+	format-patch -q --cover-letter --cover-from-description=subject --thread=shallow \
+	--subject-prefix="${SUBJECT_PREFIX:-RFC PATCH}" -v "${SERIES_VERSION:-2}" \
 	--no-signature --base="$BASE_REF" "${to[@]}" "${cc[@]}" -o "$tmp" "$BASE_REF..$branch"
 git -C "$TREE" branch -q -D "$branch"
 git -C "$TREE" config --remove-section "branch.$branch" 2>/dev/null || true
 
-rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
-cp "$tmp"/*.patch "$PATCHES/"
+rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch "$PATCHES"/v[0-9]*-[0-9][0-9][0-9][0-9]-*.patch
+# Plain file names (0001-...), so that patches/ keeps its names across
+# versions.  Mail headers unfolded (b4 0.12 refuses folded Subject lines).
+for f in "$tmp"/*.patch; do
+	awk 'header && /^$/ { if (held != "") print held; held = ""; header = 0 }
+		!header { print; next }
+		/^[ \t]/ { sub(/^[ \t]+/, " "); held = held $0; next }
+		{ if (held != "") print held; held = $0 }
+		BEGIN { header = 1 }' "$f" > "$PATCHES/$(basename "$f" | sed 's/^v[0-9]*-//')"
+done
 say "patches: wrote $n patches and a cover letter from $ref to $PATCHES"
 ls "$PATCHES"

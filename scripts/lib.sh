@@ -173,7 +173,10 @@ qemu_accel() {
 
 # The series: every numbered patch in PATCHES except the cover letter.
 series_patches() {
-	find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | LC_ALL=C sort
+	# NNNN-*.patch or git format-patch -vN's vN-NNNN-*.patch, no cover letter.
+	find "$PATCHES" -maxdepth 1 \( -name '[0-9][0-9][0-9][0-9]-*.patch' -o \
+		-name 'v[0-9]*-[0-9][0-9][0-9][0-9]-*.patch' \) ! -name '0000-*' ! -name 'v*-0000-*' |
+		LC_ALL=C sort
 }
 
 has_series() { [ -n "$(series_patches)" ]; }

@@ -11,6 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git tar xz
 
+BASE_DATE="2025-01-01T00:00:00+0000"
+
 # The user's hooks and signing settings are not for the harness's commits.
 git_tree() {
 	git -C "$TREE" -c user.name=harness -c user.email=harness@localhost \
@@ -43,7 +45,10 @@ extract_tarball() {
 	say "tree: committing base"
 	git -C "$TREE" init -q -b base
 	git_tree add -A
-	git_tree commit -q -m "Linux $(kernel_version) (Debian $(basename "$tarball"))"
+	# Fixed dates: the same tarball gives the same base commit on every
+	# machine, so the patches' base-commit line does not change.
+	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
+		git_tree commit -q -m "Linux $(kernel_version) (Debian $(basename "$tarball"))"
 	sha256sum "$tarball" | cut -c1-16 > "$TREE_HOME/harness-tarball"
 }
 
