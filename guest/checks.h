@@ -91,6 +91,11 @@ int check_balloon(const void *arg);
 int check_restore(const void *arg);
 void run_restored_checks(void);
 
+/* ---- check-rebind.c ---- */
+
+int check_rebind(const void *arg);
+void run_rebound_checks(void);
+
 /* ---- check-hotplug.c ---- */
 
 int find_hotplug_disk(char *name, size_t len);

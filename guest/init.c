@@ -29,7 +29,7 @@
 #include "lib.h"
 #include "checks.h"
 
-struct harness_config cfg = { .blk_mb = 4, .volume_mib = 64 };
+struct harness_config cfg = { .blk_mb = 4, .volume_mib = 64, .rebind = 5 };
 
 static int dry_run;
 
@@ -51,6 +51,8 @@ static void set_option(const char *key, const char *value)
 		cfg.volume_mib = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "hotplug"))
 		cfg.hotplug = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "rebind"))
+		cfg.rebind = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "fail_iommu"))
 		cfg.fail_iommu = strtol(value, NULL, 0) != 0;
 	else if (!strcmp(key, "fault_require"))
@@ -78,9 +80,9 @@ static void parse_cmdline(void)
 		*eq = '\0';
 		set_option(word + 8, eq + 1);
 	}
-	printf("# config echo_port=%u console_in=%llu balloon=%d blk_mb=%u volume_mib=%u skip=%s\n",
+	printf("# config echo_port=%u console_in=%llu balloon=%d blk_mb=%u volume_mib=%u rebind=%u skip=%s\n",
 	       cfg.echo_port, cfg.console_in, cfg.balloon, cfg.blk_mb,
-	       cfg.volume_mib, cfg.skip[0] ? cfg.skip : "-");
+	       cfg.volume_mib, cfg.rebind, cfg.skip[0] ? cfg.skip : "-");
 }
 
 /* ---- the checks ---- */
@@ -100,6 +102,10 @@ static void run_all_checks(void)
 	if (path_exists(PM_TEST)) {
 		run_check("restore", 60, check_restore, NULL);
 		run_restored_checks();
+	}
+	if (cfg.rebind) {
+		run_check("rebind", 60 + 30 * cfg.rebind, check_rebind, NULL);
+		run_rebound_checks();
 	}
 	if (cfg.hotplug && find_hotplug_disk(name, sizeof(name))) {
 		run_check("hotplug", 60 + 60 * cfg.hotplug, check_hotplug, NULL);

@@ -11,6 +11,6 @@ kind_qemu=(-drive "file=$run/disk.img,if=none,id=disk0,format=raw,cache=unsafe$d
 	-device "virtio-blk-$bus,drive=disk0$props")
 kind_devices=1
 kind_checks="blk-vda-hostpattern blk-vda-rw-1048576-bufoff512 blk-vda-random blk-vda-parallel
-	blk-vda-restored-rw"
+	blk-vda-restored-rw rebind blk-vda-rebound-rw"
 kind_append=
 blk_setup() { "$WORK/guest/mkpattern" disk "$run/disk.img" 128; }

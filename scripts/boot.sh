@@ -37,7 +37,7 @@ run=$WORK/runs/$scenario-$flavour-$variant
 rm -rf "$run"
 mkdir -p "$run"
 
-MEM_MB=512
+MEM_MB=$machine_mem_mb
 bus=$machine_bus props=$devices_props drive_opts=$devices_drive_opts
 [ "$devices_pci_only" = 0 ] || [ "$bus" = pci ] || die "scenario $scenario: $devices needs virtio-pci, $machine has $bus"
 # shellcheck disable=SC2086

@@ -167,7 +167,17 @@ if hygiene; then
 	rc=0; "$S/checkpatch.sh" > "$WORK/groups/checkpatch" || rc=$?
 	[ $rc = 0 ] || stage_failed $rc checkpatch.sh "$WORK/groups/checkpatch"
 	group checkpatch "$WORK/groups/checkpatch"
+	rc=0; "$S/b4-check.sh" > "$WORK/groups/b4" || rc=$?
+	[ $rc = 0 ] || stage_failed $rc b4-check.sh "$WORK/groups/b4"
+	group mail "$WORK/groups/b4"
 	stage checkpatch
+fi
+# tools/virtio's vringh_test on the patched tree (it builds in seconds).
+if has_series; then
+	rc=0; "$S/vringh.sh" > "$WORK/groups/vringh" || rc=$?
+	[ $rc = 0 ] || stage_failed $rc vringh.sh "$WORK/groups/vringh"
+	group tools-virtio "$WORK/groups/vringh"
+	stage tools-virtio
 fi
 
 # Each flavour: base, its hygiene stage (configs/flavours), patched.
@@ -192,6 +202,14 @@ for flavour in "${flavours[@]}"; do
 	fi
 done
 stage builds
+
+# KUnit as kernel developers run it: kunit.py on UML (KUNIT_UML=0: not).
+if has_series && [ "${KUNIT_UML:-1}" = 1 ]; then
+	rc=0; "$S/kunit-uml.sh" > "$WORK/groups/kunit-uml" || rc=$?
+	[ $rc = 0 ] || stage_failed $rc kunit-uml.sh "$WORK/groups/kunit-uml"
+	group kunit-uml "$WORK/groups/kunit-uml"
+	stage kunit-uml
+fi
 
 for arch in "${arches[@]}"; do
 	for variant in base patched; do

@@ -48,7 +48,7 @@ busybox_for() {
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,selftests}
 cp "$WORK/guest/init-$arch" "$stage/init"
-cp "$WORK/guest/bench-$arch" "$stage/bench"
+[ ! -f "$WORK/guest/bench-$arch" ] || cp "$WORK/guest/bench-$arch" "$stage/bench"
 cp "$(busybox_for "$arch")" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 # The kernel opens /dev/console before init runs.

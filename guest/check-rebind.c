@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unbind and bind again: every virtio driver is unbound from its device
+ * and bound back, harness.rebind times (default 5).  Each unbind runs the
+ * driver's remove and the virtio core's DMA teardown, each bind its probe
+ * and the DMA setup.  The devices must come back with their drivers and
+ * the DMA modes they had, and the disks and NICs must still verify.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib.h"
+#include "checks.h"
+
+#define VIRTIO_DRIVERS "/sys/bus/virtio/drivers"
+
+static int driver_write(const char *driver, const char *what, const char *dev)
+{
+	char path[NAME_LEN * 2 + 64];
+
+	snprintf(path, sizeof(path), VIRTIO_DRIVERS "/%s/%s", driver, what);
+	if (write_text(path, dev))
+		return fail("%s %s from %s: %s", what, dev, driver, strerror(errno));
+	return 1;
+}
+
+int check_rebind(const void *arg)
+{
+	char before[MAX_VIRTIO][160], after[160];
+	char driver[MAX_VIRTIO][NAME_LEN];
+	int i, count = num_virtio, bound = 0;
+	unsigned int round;
+
+	(void)arg;
+	for (i = 0; i < count; i++) {
+		virtio_dma_mode(virtio_devs[i].name, before[i], sizeof(before[i]));
+		snprintf(driver[i], sizeof(driver[i]), "%s", virtio_devs[i].driver);
+		bound += driver[i][0] != '\0';
+	}
+	if (!bound)
+		return fail("no virtio device has a driver");
+	for (round = 0; round < cfg.rebind; round++) {
+		for (i = 0; i < count; i++) {
+			if (!driver[i][0])
+				continue;
+			if (driver_write(driver[i], "unbind", virtio_devs[i].name) != 1 ||
+			    driver_write(driver[i], "bind", virtio_devs[i].name) != 1)
+				return 0;
+		}
+		wait_virtio_settled();
+		scan_virtio_devices();
+		if (num_virtio != count)
+			return fail("round %u: %d virtio devices before, %d after",
+				    round, count, num_virtio);
+		for (i = 0; i < count; i++) {
+			if (strcmp(virtio_devs[i].driver, driver[i]))
+				return fail("round %u: %s has driver '%s', had '%s'", round,
+					    virtio_devs[i].name, virtio_devs[i].driver,
+					    driver[i]);
+			virtio_dma_mode(virtio_devs[i].name, after, sizeof(after));
+			if (strcmp(before[i], after))
+				return fail("round %u: %s:%s before,%s after", round,
+					    virtio_devs[i].name, before[i], after);
+		}
+	}
+	printf("# rebind: %d drivers unbound and bound %u times, DMA modes kept\n",
+	       bound, cfg.rebind);
+	return 1;
+}
+
+/* After the rebinds: one verified block write/read and the raw frames. */
+void run_rebound_checks(void)
+{
+	struct name_list disks;
+	struct blk_disk disk;
+	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512 };
+	struct nic nics[MAX_NICS];
+	char name[NAME_LEN + 64];
+	int n, i;
+
+	wait_virtio_settled();
+	list_dir("/sys/block", "vd", &disks);
+	for (i = 0; i < disks.count; i++) {
+		if (blk_disk_info(&disk, disks.names[i], i))
+			continue;
+		rw.disk_off = BLK_RW_START - MiB;	/* as the restored check's */
+		rw.seed = 0x4EB1D000ULL << 32 | i;
+		snprintf(name, sizeof(name), "blk-%s-rebound-rw", disk.name);
+		run_check(name, 30, check_blk_rw, &rw);
+	}
+	free(disks.names);
+	n = find_virtio_nics(nics, MAX_NICS);
+	nics_up(nics, n);
+	run_net_raw_checks(nics, n, "rebound-", 0x88B70000ULL);
+}
