@@ -188,8 +188,10 @@ for flavour in "${flavours[@]}"; do
 	"$S/build.sh" "$flavour" base || ok=0
 	test_line $((1 - ok)) "build: $flavour base"
 	[ $ok = 1 ] || continue
-	if hygiene && [ "$checks" = series ]; then
-		rc=0; "$S/series-build.sh" "$flavour" > "$WORK/groups/series-build-$flavour" || rc=$?
+	if hygiene && [[ ",$checks," == *,series,* || ",$checks," == *,series-arch,* ]]; then
+		which=all
+		[[ ",$checks," == *,series,* ]] || which=arch
+		rc=0; "$S/series-build.sh" "$flavour" "$which" > "$WORK/groups/series-build-$flavour" || rc=$?
 		[ $rc = 0 ] || stage_failed $rc series-build.sh "$WORK/groups/series-build-$flavour"
 		group "series-build $flavour" "$WORK/groups/series-build-$flavour"
 	fi
@@ -197,7 +199,7 @@ for flavour in "${flavours[@]}"; do
 	test_line $((1 - ok)) "build: $flavour patched"
 	[ $ok = 1 ] || continue
 	built+=("$flavour")
-	if hygiene && [ "$checks" = sparse ]; then
+	if hygiene && [[ ",$checks," == *,sparse,* ]]; then
 		"$S/sparse.sh" "$flavour" | record || true
 	fi
 done
