@@ -170,6 +170,9 @@ if hygiene; then
 	rc=0; "$S/b4-check.sh" > "$WORK/groups/b4" || rc=$?
 	[ $rc = 0 ] || stage_failed $rc b4-check.sh "$WORK/groups/b4"
 	group mail "$WORK/groups/b4"
+	rc=0; "$S/htmldocs.sh" > "$WORK/groups/htmldocs" || rc=$?
+	[ $rc = 0 ] || stage_failed $rc htmldocs.sh "$WORK/groups/htmldocs"
+	group htmldocs "$WORK/groups/htmldocs"
 	stage checkpatch
 fi
 # tools/virtio's vringh_test on the patched tree (it builds in seconds).
