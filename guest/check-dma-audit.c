@@ -59,6 +59,7 @@ void print_swiotlb_full(void)
 struct dma_audit {
 	unsigned long long pool_bytes;	/* 0: unknown */
 	unsigned long long lowest, highest;	/* bounce addresses seen */
+	unsigned long long direct_highest;	/* highest direct address */
 	unsigned long long direct, swiotlb, errors, skipped;
 	char mode[MAX_VIRTIO][16];
 };
@@ -77,6 +78,8 @@ static int dma_audit_one(struct dma_audit *a, int d, unsigned long long phys,
 		if (dma != phys)
 			return fail("%s (direct): dma %#llx for phys %#llx",
 				    dev, dma, phys);
+		if (dma + len - 1 > a->direct_highest)
+			a->direct_highest = dma + len - 1;
 		a->direct++;
 	} else if (!strcmp(a->mode[d], "swiotlb")) {
 		/* forced bouncing: never the buffer itself, always the pool */
@@ -178,6 +181,11 @@ int check_dma_audit(const void *arg)
 	fclose(trace);
 	printf("# dma-audit: %llu direct and %llu swiotlb addresses checked, %llu failed mappings, %llu not judged\n",
 	       a.direct, a.swiotlb, a.errors, a.skipped);
+	printf("# dma-audit: highest direct DMA address %#llx\n", a.direct_highest);
+	/* harness.dma_above=: some direct mapping must reach above it. */
+	if (ok && cfg.dma_above && a.direct_highest <= cfg.dma_above)
+		ok = fail("no direct DMA address above %#llx (highest %#llx)",
+			  cfg.dma_above, a.direct_highest);
 	if (a.swiotlb)
 		printf("# dma-audit: bounce addresses within %#llx-%#llx, pool %llu bytes\n",
 		       a.lowest, a.highest, a.pool_bytes);

@@ -53,6 +53,8 @@ static void set_option(const char *key, const char *value)
 		cfg.hotplug = strtoul(value, NULL, 0);
 	else if (!strcmp(key, "rebind"))
 		cfg.rebind = strtoul(value, NULL, 0);
+	else if (!strcmp(key, "dma_above"))
+		cfg.dma_above = strtoull(value, NULL, 0);
 	else if (!strcmp(key, "fail_iommu"))
 		cfg.fail_iommu = strtol(value, NULL, 0) != 0;
 	else if (!strcmp(key, "fault_require"))

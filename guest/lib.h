@@ -57,6 +57,7 @@ struct harness_config {
 	unsigned int volume_mib;	/* parallel verified block I/O */
 	unsigned int hotplug;		/* hot-unplug cycles, 0: none */
 	unsigned int rebind;		/* unbind/bind rounds, 0: none */
+	unsigned long long dma_above;	/* dma-audit: some address above */
 	int fail_iommu;			/* inject IOMMU mapping failures */
 	char fault_require[64];		/* "start,end" of virtio_ring's text */
 	char fault_reject[64];		/* "start,end" of dma-debug's text */
