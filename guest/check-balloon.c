@@ -5,7 +5,9 @@
  * balloon-deflate"; MemTotal must drop and come back.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib.h"
 #include "checks.h"
@@ -47,6 +49,38 @@ static void print_balloon_state(const char *when, unsigned long long kb)
 	printf("\n");
 }
 
+/* virtio_balloon.h: they hand the host free pages by their DMA addresses. */
+#define VIRTIO_BALLOON_F_FREE_PAGE_HINT 3
+#define VIRTIO_BALLOON_F_REPORTING 5
+
+/*
+ * Through bounce buffers, free page hinting and reporting would hand the
+ * host bounce slots instead of the free pages: the balloon must not
+ * negotiate them in swiotlb mode.
+ */
+static int check_balloon_features(void)
+{
+	char path[PATH_MAX], features[256], mode[160];
+	int i;
+
+	for (i = 0; i < num_virtio && virtio_devs[i].id != VIRTIO_ID_BALLOON; i++)
+		;
+	if (i == num_virtio)
+		return fail("no balloon device");
+	snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/features", virtio_devs[i].name);
+	if (read_text(path, features, sizeof(features)) <= VIRTIO_BALLOON_F_REPORTING)
+		return fail("cannot read %s", path);
+	virtio_dma_mode(virtio_devs[i].name, mode, sizeof(mode));
+	printf("# balloon %s:%s free_page_hint=%c reporting=%c\n", virtio_devs[i].name,
+	       mode, features[VIRTIO_BALLOON_F_FREE_PAGE_HINT],
+	       features[VIRTIO_BALLOON_F_REPORTING]);
+	if (strstr(mode, "dma_mode=swiotlb") &&
+	    (features[VIRTIO_BALLOON_F_FREE_PAGE_HINT] == '1' ||
+	     features[VIRTIO_BALLOON_F_REPORTING] == '1'))
+		return fail("balloon in swiotlb mode negotiated free page hinting or reporting");
+	return 1;
+}
+
 int check_balloon(const void *arg)
 {
 	unsigned long long before, now = 0;
@@ -68,5 +102,5 @@ int check_balloon(const void *arg)
 	if (!ok)
 		return fail("MemTotal %llu kB did not return to %llu kB in 30 s",
 			    now, before);
-	return 1;
+	return check_balloon_features();
 }
