@@ -89,7 +89,7 @@ qemu=("$arch_qemu" $machine_qemu $accel
 	-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
 	-serial "file:$run/console.log" -monitor stdio
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$arch_console panic=-1 loglevel=6 kunit.enable=1${KIND_APPEND} ${fault_require:+harness.fault_require=$fault_require} ${fault_reject:+harness.fault_reject=$fault_reject} $append ${HARNESS_APPEND:-}"
+	-append "console=$arch_console panic=-1 loglevel=6 kunit.enable=1 page_poison=1${KIND_APPEND} ${fault_require:+harness.fault_require=$fault_require} ${fault_reject:+harness.fault_reject=$fault_reject} $append ${HARNESS_APPEND:-}"
 	"${KIND_QEMU[@]}")
 if [ "$devices_bench" = 1 ]; then
 	[ -f "$WORK/guest/insn-marks.so" ] || die "no $WORK/guest/insn-marks.so: run scripts/initramfs.sh"
