@@ -24,7 +24,7 @@ rc=0
 # kunit.py --raw_output=kunit prints the kernel's KTAP: take each test case.
 sed -n '/^KTAP version\|^TAP version/,$p' "$log" | awk '
 	/^ *# Subtest: / { suite = $3 }
-	/^        (not )?ok [0-9]+ / {
+	/^ +(not )?ok [0-9]+ / {
 		line = $0; sub(/^ +/, "", line)
 		status = (line ~ /^not ok/) ? "not ok" : "ok"
 		sub(/^(not )?ok [0-9]+ /, "", line)
