@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lib.h"
@@ -69,30 +68,4 @@ int check_rebind(const void *arg)
 	printf("# rebind: %d drivers unbound and bound %u times, DMA modes kept\n",
 	       bound, cfg.rebind);
 	return 1;
-}
-
-/* After the rebinds: one verified block write/read and the raw frames. */
-void run_rebound_checks(void)
-{
-	struct name_list disks;
-	struct blk_disk disk;
-	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512 };
-	struct nic nics[MAX_NICS];
-	char name[NAME_LEN + 64];
-	int n, i;
-
-	wait_virtio_settled();
-	list_dir("/sys/block", "vd", &disks);
-	for (i = 0; i < disks.count; i++) {
-		if (blk_disk_info(&disk, disks.names[i], i))
-			continue;
-		rw.disk_off = BLK_RW_START - MiB;	/* as the restored check's */
-		rw.seed = 0x4EB1D000ULL << 32 | i;
-		snprintf(name, sizeof(name), "blk-%s-rebound-rw", disk.name);
-		run_check(name, 30, check_blk_rw, &rw);
-	}
-	free(disks.names);
-	n = find_virtio_nics(nics, MAX_NICS);
-	nics_up(nics, n);
-	run_net_raw_checks(nics, n, "rebound-", 0x88B70000ULL);
 }

@@ -55,14 +55,17 @@ int check_restore(const void *arg)
 	return 1;
 }
 
-/* After the restore: one verified block write/read and the raw frames. */
-void run_restored_checks(void)
+/*
+ * After a restore or the rebinds: one verified block write/read per disk
+ * ("blk-vdX-TAG-rw") and the raw frames ("net-...-TAG-raw").
+ */
+void run_reverified_checks(const char *tag, uint64_t blk_seed, uint64_t net_seed)
 {
 	struct name_list disks;
 	struct blk_disk disk;
 	struct blk_rw_arg rw = { .disk = &disk, .size = MiB, .buf_off = 512 };
 	struct nic nics[MAX_NICS];
-	char name[NAME_LEN + 64];
+	char name[NAME_LEN + 64], net_tag[32];
 	int n, i;
 
 	wait_virtio_settled();
@@ -71,12 +74,13 @@ void run_restored_checks(void)
 		if (blk_disk_info(&disk, disks.names[i], i))
 			continue;
 		rw.disk_off = BLK_RW_START - MiB;	/* not used by other checks */
-		rw.seed = 0x4E57043EULL << 32 | i;
-		snprintf(name, sizeof(name), "blk-%s-restored-rw", disk.name);
+		rw.seed = blk_seed << 32 | i;
+		snprintf(name, sizeof(name), "blk-%s-%s-rw", disk.name, tag);
 		run_check(name, 30, check_blk_rw, &rw);
 	}
 	free(disks.names);
 	n = find_virtio_nics(nics, MAX_NICS);
 	nics_up(nics, n);
-	run_net_raw_checks(nics, n, "restored-", 0x88B60000ULL);
+	snprintf(net_tag, sizeof(net_tag), "%s-", tag);
+	run_net_raw_checks(nics, n, net_tag, net_seed);
 }

@@ -89,12 +89,11 @@ int check_balloon(const void *arg);
 /* ---- check-restore.c ---- */
 
 int check_restore(const void *arg);
-void run_restored_checks(void);
+void run_reverified_checks(const char *tag, uint64_t blk_seed, uint64_t net_seed);
 
 /* ---- check-rebind.c ---- */
 
 int check_rebind(const void *arg);
-void run_rebound_checks(void);
 
 /* ---- check-hotplug.c ---- */
 

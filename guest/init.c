@@ -103,11 +103,11 @@ static void run_all_checks(void)
 		run_check("balloon", 65, check_balloon, NULL);
 	if (path_exists(PM_TEST)) {
 		run_check("restore", 60, check_restore, NULL);
-		run_restored_checks();
+		run_reverified_checks("restored", 0x4E57043EULL, 0x88B60000ULL);
 	}
 	if (cfg.rebind) {
 		run_check("rebind", 60 + 30 * cfg.rebind, check_rebind, NULL);
-		run_rebound_checks();
+		run_reverified_checks("rebound", 0x4EB1D000ULL, 0x88B70000ULL);
 	}
 	if (cfg.hotplug && find_hotplug_disk(name, sizeof(name))) {
 		run_check("hotplug", 60 + 60 * cfg.hotplug, check_hotplug, NULL);
