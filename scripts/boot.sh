@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage: boot. scripts/boot.sh SCENARIO FLAVOUR VARIANT
-# Boots the kernel FLAVOUR-VARIANT in the QEMU guest that scenarios.conf
-# describes for SCENARIO: the machine (machines/*.conf) of the flavour's
+# Boots the kernel FLAVOUR-VARIANT in the QEMU guest (or, for UML, as a
+# host program) that scenarios.conf describes for SCENARIO: the machine (machines/*.conf) of the flavour's
 # arch (arches/*.conf), with the device kinds (kinds/*.sh) of its device
 # set (devices/*.conf), and keeps everything the guest left behind in
 # work/runs/SCENARIO-FLAVOUR-VARIANT/.  The host side of the checks (disk
@@ -24,7 +24,7 @@ arch=$(flavour_arch "$flavour")
 load_record arches "$arch"
 load_record machines "$machine"
 load_record devices "$devices"
-need "$arch_qemu"
+[ -z "$arch_qemu" ] || need "$arch_qemu"
 [ "$machine_arch" = "$arch" ] || die "scenario $scenario: machine $machine boots $machine_arch, flavour $flavour is $arch"
 [ "$append" != - ] || append=
 append=${append//+/ }
@@ -44,7 +44,8 @@ bus=$machine_bus props=$devices_props drive_opts=$devices_drive_opts
 load_kinds $devices_kinds
 [[ " $KIND_NEEDS " != *" root_ports "* ]] || [ "$machine_root_ports" = 1 ] ||
 	die "scenario $scenario: $devices needs PCIe root ports, $machine has none"
-accel=$(qemu_accel "$arch" "$kernel" "$initrd")
+accel=
+[ -z "$arch_qemu" ] || accel=$(qemu_accel "$arch" "$kernel" "$initrd")
 if [ "$machine_tsc_khz" = 1 ] && [ "$accel" = "-accel tcg" ]; then
 	host_mhz=$(sed -n 's/^cpu MHz[[:space:]]*: *\([0-9]*\).*/\1/p' /proc/cpuinfo | head -1)
 	[ -z "$host_mhz" ] || append="tsc_early_khz=$((host_mhz * 1000)) $append"
@@ -84,13 +85,22 @@ done
 [ "$devices_bench" = 0 ] || KIND_APPEND+=" harness.bench=1"
 
 limit=$machine_limit
-# shellcheck disable=SC2206
-qemu=("$arch_qemu" $machine_qemu $accel
-	-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
-	-serial "file:$run/console.log" -monitor stdio
-	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$arch_console panic=-1 loglevel=6 kunit.enable=1 page_poison=1${KIND_APPEND} ${fault_require:+harness.fault_require=$fault_require} ${fault_reject:+harness.fault_reject=$fault_reject} $append ${HARNESS_APPEND:-}"
-	"${KIND_QEMU[@]}")
+cmdline="console=$arch_console panic=-1 loglevel=6 kunit.enable=1 page_poison=1${KIND_APPEND} ${fault_require:+harness.fault_require=$fault_require} ${fault_reject:+harness.fault_reject=$fault_reject} $append ${HARNESS_APPEND:-}"
+if [ -n "$arch_qemu" ]; then
+	# shellcheck disable=SC2206
+	qemu=("$arch_qemu" $machine_qemu $accel
+		-m "$MEM_MB" -smp 1 -display none -nodefaults -no-reboot
+		-serial "file:$run/console.log" -monitor stdio
+		-kernel "$kernel" -initrd "$initrd"
+		-append "$cmdline"
+		"${KIND_QEMU[@]}")
+else
+	# UML: the console on stdout, no serial lines; the arguments are its
+	# kernel command line.
+	# shellcheck disable=SC2206
+	qemu=("$kernel" "mem=${MEM_MB}M" "initrd=$initrd" con=null con0=null,fd:1 ssl=null
+		$cmdline)
+fi
 if [ "$devices_bench" = 1 ]; then
 	[ -f "$WORK/guest/insn-marks.so" ] || die "no $WORK/guest/insn-marks.so: run scripts/initramfs.sh"
 	# Address ranges of the DMA path's functions (scripts/bench.sh), if any.
@@ -114,7 +124,11 @@ say "boot: $scenario on $flavour-$variant ($machine, $devices devices${append:+,
 start=$(date +%s)
 coproc QEMU {
 	rc=0
-	timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1 || rc=$?
+	if [ -n "$arch_qemu" ]; then
+		timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1 || rc=$?
+	else
+		timeout --kill-after=5 "$limit" "${qemu[@]}" < /dev/null > "$run/console.log" 2> "$run/monitor.log" || rc=$?
+	fi
 	echo $rc > "$run/qemu.rc"
 }
 qemu_pid=$QEMU_PID

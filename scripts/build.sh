@@ -38,8 +38,13 @@ fragment_files() {
 	local f
 	for f in $fragments; do echo "$TOP/configs/$f.config"; done
 	# The series' own options (its KUnit tests) exist only on the patched tree.
-	if [ "$variant" = patched ] && has_series && [ -f "$TOP/configs/series.config" ]; then
-		echo "$TOP/configs/series.config"
+	# An arch may have its own (UML: no DMA API, so no DMA-core tests).
+	if [ "$variant" = patched ] && has_series; then
+		if [ -f "$TOP/configs/series-$arch.config" ]; then
+			echo "$TOP/configs/series-$arch.config"
+		elif [ -f "$TOP/configs/series.config" ]; then
+			echo "$TOP/configs/series.config"
+		fi
 	fi
 }
 

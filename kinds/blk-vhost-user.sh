@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# blk-vhost-user: the blk kind's disk and checks for UML guests.  The disk
+# is a vhost-user-blk export of qemu-storage-daemon on a socket in the run
+# folder; virtio_uml connects to it (device ID 2: block) as the kernel
+# command line says.  No QEMU arguments.
+kind_qemu=()
+kind_devices=1
+kind_checks="blk-vda-hostpattern blk-vda-rw-1048576-bufoff512 blk-vda-random blk-vda-parallel
+	blk-vda-restored-rw rebind blk-vda-rebound-rw"
+kind_append="virtio_uml.device=$run/vhost-blk.sock:2"
+blk_vhost_user_setup() {
+	need qemu-storage-daemon
+	"$WORK/guest/mkpattern" disk "$run/disk.img" 128
+	qemu-storage-daemon \
+		--blockdev "driver=file,node-name=disk0,filename=$run/disk.img" \
+		--export "type=vhost-user-blk,id=vub0,node-name=disk0,writable=on,addr.type=unix,addr.path=$run/vhost-blk.sock" \
+		> "$run/qemu-storage-daemon.log" 2>&1 &
+	HOST_PIDS+=($!)
+	local i
+	for i in $(seq 50); do
+		[ -S "$run/vhost-blk.sock" ] && return 0
+		kill -0 "${HOST_PIDS[-1]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	die "qemu-storage-daemon did not export $run/vhost-blk.sock: $(tail -3 "$run/qemu-storage-daemon.log")"
+}
