@@ -551,37 +551,42 @@ int is_hotplug_disk(const char *name)
 
 void run_blk_checks(void)
 {
+	/* virtio-blk disks, then virtio-scsi ones (the only SCSI disks here). */
+	static const char *const prefixes[] = { "vd", "sd" };
 	struct name_list disks;
 	struct blk_disk disk;
 	char name[NAME_LEN + 64];
 	unsigned long long end, random_off;
-	int i;
+	unsigned int p;
+	int i, index = 0;
 
-	list_dir("/sys/block", "vd", &disks);
-	for (i = 0; i < disks.count; i++) {
-		int read_only;
+	for (p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		list_dir("/sys/block", prefixes[p], &disks);
+		for (i = 0; i < disks.count; i++) {
+			int read_only, disk_index = index++;
 
-		/* That one is check_hotplug()'s. */
-		if (is_hotplug_disk(disks.names[i]))
-			continue;
-		read_only = blk_disk_info(&disk, disks.names[i], i);
+			/* That one is check_hotplug()'s. */
+			if (is_hotplug_disk(disks.names[i]))
+				continue;
+			read_only = blk_disk_info(&disk, disks.names[i], disk_index);
 
-		snprintf(name, sizeof(name), "blk-%s-hostpattern", disk.name);
-		run_check(name, 30, check_blk_hostpattern, &disk);
-		if (read_only) {
-			printf("# blk %s: read-only, no write checks\n",
-			       disk.name);
-			continue;
+			snprintf(name, sizeof(name), "blk-%s-hostpattern", disk.name);
+			run_check(name, 30, check_blk_hostpattern, &disk);
+			if (read_only) {
+				printf("# blk %s: read-only, no write checks\n",
+				       disk.name);
+				continue;
+			}
+			end = run_blk_rw_checks(&disk);
+			random_off = end;
+			if (cfg.blk_mb)
+				end = run_blk_random_check(&disk, end, &random_off);
+			/* The fault checks rewrite the random check's region. */
+			if (disk_index == 0 && end > random_off)
+				run_blk_fault_checks(&disk, random_off, end - random_off);
+			if (cfg.volume_mib)
+				run_blk_parallel_check(&disk, end);
 		}
-		end = run_blk_rw_checks(&disk);
-		random_off = end;
-		if (cfg.blk_mb)
-			end = run_blk_random_check(&disk, end, &random_off);
-		/* The fault checks rewrite the random check's region. */
-		if (i == 0 && end > random_off)
-			run_blk_fault_checks(&disk, random_off, end - random_off);
-		if (cfg.volume_mib)
-			run_blk_parallel_check(&disk, end);
+		free(disks.names);
 	}
-	free(disks.names);
 }

@@ -10,6 +10,11 @@ kind_checks="blk-vda-hostpattern blk-vda-rw-1048576-bufoff512 blk-vda-random blk
 kind_append="virtio_uml.device=$run/vhost-blk.sock:2"
 blk_vhost_user_setup() {
 	need qemu-storage-daemon
+	local sock=$run/vhost-blk.sock
+	# A unix socket path has at most 107 bytes; ':' would end the path in
+	# virtio_uml.device=, ',' in --export, a space in the command line.
+	[ ${#sock} -le 107 ] && [[ $sock != *[:,\ ]* ]] ||
+		die "vhost-user socket path $sock: over 107 bytes or has ':', ',' or a space: use a shorter WORK="
 	"$WORK/guest/mkpattern" disk "$run/disk.img" 128
 	qemu-storage-daemon \
 		--blockdev "driver=file,node-name=disk0,filename=$run/disk.img" \

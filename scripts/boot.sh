@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage: boot. scripts/boot.sh SCENARIO FLAVOUR VARIANT
-# Boots the kernel FLAVOUR-VARIANT in the QEMU guest (or, for UML, as a
-# host program) that scenarios.conf describes for SCENARIO: the machine (machines/*.conf) of the flavour's
+# Boots the kernel FLAVOUR-VARIANT in the QEMU guest (for UML: as a host
+# program) that scenarios.conf describes for SCENARIO: the machine (machines/*.conf) of the flavour's
 # arch (arches/*.conf), with the device kinds (kinds/*.sh) of its device
 # set (devices/*.conf), and keeps everything the guest left behind in
 # work/runs/SCENARIO-FLAVOUR-VARIANT/.  The host side of the checks (disk
@@ -96,10 +96,16 @@ if [ -n "$arch_qemu" ]; then
 		"${KIND_QEMU[@]}")
 else
 	# UML: the console on stdout, no serial lines; the arguments are its
-	# kernel command line.
+	# kernel command line.  Its devices come from the kernel command line.
+	[ ${#KIND_QEMU[@]} -eq 0 ] || die "scenario $scenario: $devices needs QEMU, $machine runs UML"
 	# shellcheck disable=SC2206
 	qemu=("$kernel" "mem=${MEM_MB}M" "initrd=$initrd" con=null con0=null,fd:1 ssl=null
-		$cmdline)
+		"uml_dir=$run" umid=uml $cmdline)
+	# Its memory is a file in TMPDIR: /dev/shm where it fits (a container's
+	# may be 64 MiB), else the run folder.
+	uml_tmp=$run
+	[ "$(df -Pm /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -gt $((MEM_MB + 256)) ] 2>/dev/null &&
+		uml_tmp=/dev/shm
 fi
 if [ "$devices_bench" = 1 ]; then
 	[ -f "$WORK/guest/insn-marks.so" ] || die "no $WORK/guest/insn-marks.so: run scripts/initramfs.sh"
@@ -127,7 +133,8 @@ coproc QEMU {
 	if [ -n "$arch_qemu" ]; then
 		timeout --kill-after=5 "$limit" "${qemu[@]}" > "$run/monitor.log" 2>&1 || rc=$?
 	else
-		timeout --kill-after=5 "$limit" "${qemu[@]}" < /dev/null > "$run/console.log" 2> "$run/monitor.log" || rc=$?
+		TMPDIR=$uml_tmp timeout --kill-after=5 "$limit" "${qemu[@]}" \
+			< /dev/null > "$run/console.log" 2> "$run/monitor.log" || rc=$?
 	fi
 	echo $rc > "$run/qemu.rc"
 }

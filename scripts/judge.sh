@@ -23,7 +23,7 @@ problem() { problems+=("$*"); }
 
 [ -s "$log" ] || { problem "no console output"; : > "$log"; }
 grep -q '^harness: init start' "$log" || problem "init never started"
-[ ! -f "$run/timed-out" ] || problem "QEMU did not end by itself: $(paste -sd";" "$run/timed-out")"
+[ ! -f "$run/timed-out" ] || problem "the guest (QEMU or UML) did not end by itself: $(paste -sd";" "$run/timed-out")"
 grep -q '^harness: poweroff' "$log" || problem "guest did not power itself off"
 
 # KTAP results: only what init printed (the kernel's own KUnit output at
