@@ -3,10 +3,9 @@
 # is a vhost-user-blk export of qemu-storage-daemon on a socket in the run
 # folder; virtio_uml connects to it (device ID 2: block) as the kernel
 # command line says.  No QEMU arguments.
+# shellcheck source=kinds/blk.sh
+. "$TOP/kinds/blk.sh"                    # its device count, checks and disk (blk_setup)
 kind_qemu=()
-kind_devices=1
-kind_checks="blk-vda-hostpattern blk-vda-rw-1048576-bufoff512 blk-vda-random blk-vda-parallel
-	blk-vda-restored-rw rebind blk-vda-rebound-rw"
 kind_append="virtio_uml.device=$run/vhost-blk.sock:2"
 blk_vhost_user_setup() {
 	need qemu-storage-daemon
@@ -15,7 +14,7 @@ blk_vhost_user_setup() {
 	# virtio_uml.device=, ',' in --export, a space in the command line.
 	[ ${#sock} -le 107 ] && [[ $sock != *[:,\ ]* ]] ||
 		die "vhost-user socket path $sock: over 107 bytes or has ':', ',' or a space: use a shorter WORK="
-	"$WORK/guest/mkpattern" disk "$run/disk.img" 128
+	blk_setup
 	qemu-storage-daemon \
 		--blockdev "driver=file,node-name=disk0,filename=$run/disk.img" \
 		--export "type=vhost-user-blk,id=vub0,node-name=disk0,writable=on,addr.type=unix,addr.path=$run/vhost-blk.sock" \

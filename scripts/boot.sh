@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stage: boot. scripts/boot.sh SCENARIO FLAVOUR VARIANT
 # Boots the kernel FLAVOUR-VARIANT in the QEMU guest (for UML: as a host
-# program) that scenarios.conf describes for SCENARIO: the machine (machines/*.conf) of the flavour's
-# arch (arches/*.conf), with the device kinds (kinds/*.sh) of its device
+# program) that scenarios.conf describes for SCENARIO: the machine
+# (machines/*.conf) of the flavour's arch (arches/*.conf), with the device kinds (kinds/*.sh) of its device
 # set (devices/*.conf), and keeps everything the guest left behind in
 # work/runs/SCENARIO-FLAVOUR-VARIANT/.  The host side of the checks (disk
 # pattern, echo service, console FIFOs, monitor requests) runs here, one
