@@ -116,6 +116,40 @@ static int parse_u64_array(const char *p, unsigned long long *out, int max)
 	return *p == '}' ? n : -1;
 }
 
+/*
+ * Bytes of the dma_map_sg events on device @dev traced after the
+ * trace_marker line @marker; -1 if the marker is not in the trace.
+ */
+long long dma_traced_sg_bytes(const char *dev, const char *marker)
+{
+	unsigned long long lens[128];
+	char line[8192], name[NAME_LEN];
+	long long bytes = -1;
+	const char *ev, *field;
+	FILE *trace;
+	int n, i;
+
+	trace = fopen(TRACEFS "/trace", "re");
+	if (!trace)
+		return -1;
+	while (fgets(line, sizeof(line), trace)) {
+		if (strstr(line, marker)) {
+			bytes = 0;
+			continue;
+		}
+		ev = strstr(line, ": dma_map_sg: ");
+		if (bytes < 0 || !ev || sscanf(ev + 14, "%255s", name) != 1 ||
+		    strcmp(name, dev))
+			continue;
+		field = strstr(ev, " sizes=");
+		n = field ? parse_u64_array(field + 7, lens, 128) : -1;
+		for (i = 0; i < n; i++)
+			bytes += lens[i];
+	}
+	fclose(trace);
+	return bytes;
+}
+
 static int dma_audit_line(struct dma_audit *a, const char *line)
 {
 	unsigned long long phys, dma, len, dmas[128], lens[128], physs[128];

@@ -114,6 +114,11 @@ void dma_trace_start(void);
 void print_swiotlb_full(void);
 int check_dma_audit(const void *arg);
 int have_dma_modes(void);
+long long dma_traced_sg_bytes(const char *dev, const char *marker);
+
+/* ---- check-gpu.c ---- */
+
+int check_gpu(const void *arg);
 
 /* ---- check-kunit.c ---- */
 

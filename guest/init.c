@@ -99,6 +99,8 @@ static void run_all_checks(void)
 	if (have_device_id(VIRTIO_ID_RNG))
 		run_check("rng", 5, check_rng, NULL);
 	run_console_checks();
+	if (have_device_id(VIRTIO_ID_GPU))
+		run_check("gpu-scanout", 30, check_gpu, NULL);
 	if (cfg.balloon && have_device_id(VIRTIO_ID_BALLOON))
 		run_check("balloon", 65, check_balloon, NULL);
 	if (path_exists(PM_TEST)) {

@@ -27,6 +27,7 @@
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_ID_BALLOON 5
+#define VIRTIO_ID_GPU 16
 #define VIRTIO_F_ACCESS_PLATFORM 33
 
 #define VIRTIO_DEVICES "/sys/bus/virtio/devices"

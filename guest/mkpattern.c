@@ -7,6 +7,8 @@
  *   mkpattern console-in FILE SEED LEN   write the console pattern to FILE
  *   mkpattern console-out FILE SEED LEN  exit 0 if FILE holds exactly that
  *                                         pattern, else report and exit 1
+ *   mkpattern gpu-ppm FILE SEED WxH      exit 0 if the screendump FILE (PPM)
+ *                                         shows the guest's WxH frame
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +26,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mkpattern disk FILE SIZE_MB\n"
 		"       mkpattern console-in FILE SEED LEN\n"
-		"       mkpattern console-out FILE SEED LEN\n");
+		"       mkpattern console-out FILE SEED LEN\n"
+		"       mkpattern gpu-ppm FILE SEED WxH\n");
 	return 2;
 }
 
@@ -176,6 +179,68 @@ static int console_cmd(const char *cmd, char **argv)
 	return ret;
 }
 
+/*
+ * The guest filled an XRGB8888 frame (little endian: B, G, R, X) with
+ * the pattern stream of @seed; QEMU's screendump writes it as binary PPM.
+ */
+static int check_gpu_ppm(const char *path, const char *seed_arg,
+			 const char *size_arg)
+{
+	unsigned int width, height, got_w, got_h, maxval;
+	unsigned long long seed;
+	unsigned char *ppm, *frame;
+	size_t len, i, pixels;
+	int header = 0, ret = 1;
+	char head[64] = "";
+
+	if (parse_number(seed_arg, &seed) ||
+	    sscanf(size_arg, "%ux%u", &width, &height) != 2)
+		return 2;
+	ppm = read_file(path, &len);
+	if (!ppm)
+		return 1;
+	memcpy(head, ppm, len < sizeof(head) - 1 ? len : sizeof(head) - 1);
+	if (sscanf(head, "P6 %u %u %u%n", &got_w, &got_h, &maxval, &header) != 3 ||
+	    maxval != 255 || (size_t)header + 1 > len) {
+		printf("mkpattern: %s: not a binary PPM with maxval 255\n", path);
+		goto out;
+	}
+	if (got_w != width || got_h != height) {
+		printf("mkpattern: %s: %ux%u, the guest showed %ux%u\n", path,
+		       got_w, got_h, width, height);
+		goto out;
+	}
+	pixels = (size_t)width * height;
+	header++;	/* the one whitespace byte after maxval */
+	if (len - header < pixels * 3) {
+		printf("mkpattern: %s: %zu pixel bytes, expected %zu\n", path,
+		       len - header, pixels * 3);
+		goto out;
+	}
+	frame = malloc(pixels * 4);
+	if (!frame)
+		goto out;
+	pattern_fill(frame, pixels * 4, seed);
+	for (i = 0; i < pixels; i++) {
+		const unsigned char *rgb = ppm + header + 3 * i;
+
+		if (rgb[0] != frame[4 * i + 2] || rgb[1] != frame[4 * i + 1] ||
+		    rgb[2] != frame[4 * i])
+			break;
+	}
+	if (i < pixels)
+		printf("mkpattern: %s: first wrong pixel (%zu,%zu): expected #%02x%02x%02x got #%02x%02x%02x\n",
+		       path, i % width, i / width, frame[4 * i + 2],
+		       frame[4 * i + 1], frame[4 * i], ppm[header + 3 * i],
+		       ppm[header + 3 * i + 1], ppm[header + 3 * i + 2]);
+	else
+		ret = 0;
+	free(frame);
+out:
+	free(ppm);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "disk"))
@@ -183,5 +248,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && (!strcmp(argv[1], "console-in") ||
 			  !strcmp(argv[1], "console-out")))
 		return console_cmd(argv[1], argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "gpu-ppm"))
+		return check_gpu_ppm(argv[2], argv[3], argv[4]);
 	return usage();
 }

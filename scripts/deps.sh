@@ -17,7 +17,7 @@ packages=(
 	linux-source-6.12 build-essential git make gcc flex bison bc
 	libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils ccache sparse
 	perl python3 python3-ply python3-git coreutils procps util-linux
-	busybox-static b4 python3-sphinx
+	busybox-static b4 python3-sphinx libdrm-dev
 	"$@"
 )
 for arch in $arches; do

@@ -84,6 +84,15 @@ if grep -q '^harness: console wrote' "$log"; then
 		problem "console port data: $(head -1 "$run/console-out.check")"
 fi
 
+# The frame the guest put on the virtio-gpu scanout, as the host's
+# screendump shows it.
+gpu_frame=$(sed -n 's/^harness: gpu-scanout \([0-9]*x[0-9]*\) seed=\(0x[0-9a-f]*\).*/\2 \1/p' "$log" | head -1)
+if [ -n "$gpu_frame" ]; then
+	# shellcheck disable=SC2086
+	"$WORK/guest/mkpattern" gpu-ppm "$run/gpu.ppm" $gpu_frame >"$run/gpu-ppm.check" 2>&1 ||
+		problem "gpu scanout: $(head -1 "$run/gpu-ppm.check")"
+fi
+
 # DMA mode of each device.
 want_dev=n/a want_balloon=n/a
 if [ "$variant" = patched ] && has_series; then
