@@ -102,9 +102,14 @@ static int gpu_show(int fd, uint32_t connector, uint32_t crtc_id,
 	if (drm_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb))
 		return fail("DRM_IOCTL_MODE_CREATE_DUMB %ux%u: %s", dumb.width,
 			    dumb.height, strerror(errno));
-	mapped = dma_traced_sg_bytes(dev, GPU_MARKER);
-	printf("# gpu: %ux%u dumb buffer, %llu bytes, %lld mapped on %s\n",
-	       dumb.width, dumb.height, (unsigned long long)dumb.size, mapped, dev);
+	mapped = dev[0] ? dma_traced_sg_bytes(dev, GPU_MARKER) : 0;
+	if (dev[0])
+		printf("# gpu: %ux%u dumb buffer, %llu bytes, %lld mapped on %s\n",
+		       dumb.width, dumb.height, (unsigned long long)dumb.size,
+		       mapped, dev);
+	else
+		printf("# gpu: %ux%u dumb buffer, %llu bytes (no DMA mode of the device's own: not audited)\n",
+		       dumb.width, dumb.height, (unsigned long long)dumb.size);
 	if (dumb.pitch != dumb.width * 4)
 		return fail("pitch %u for width %u: the host's check assumes %u",
 			    dumb.pitch, dumb.width, dumb.width * 4);
