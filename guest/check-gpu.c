@@ -150,6 +150,29 @@ static int gpu_show(int fd, uint32_t connector, uint32_t crtc_id,
 	return 1;
 }
 
+/*
+ * A 64x64 dumb buffer on an open DRM file, for check-rebind.c: it keeps
+ * the object, and its mapping on the virtio device, alive across the
+ * unbind, which must undo the mapping; freeing it afterwards must not.
+ * Returns the file (close() frees the buffer), -1 after fail().
+ */
+int gpu_hold_buffer(void)
+{
+	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
+	int fd = open(GPU_CARD, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fail("open " GPU_CARD ": %s", strerror(errno));
+		return -1;
+	}
+	if (drm_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb)) {
+		fail("DRM_IOCTL_MODE_CREATE_DUMB 64x64: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int check_gpu(const void *arg)
 {
 	struct drm_mode_modeinfo mode;

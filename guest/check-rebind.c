@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib.h"
 #include "checks.h"
@@ -26,21 +27,12 @@ static int driver_write(const char *driver, const char *what, const char *dev)
 	return 1;
 }
 
-int check_rebind(const void *arg)
+static int rebind_rounds(int count, char (*before)[160], char (*driver)[NAME_LEN])
 {
-	char before[MAX_VIRTIO][160], after[160];
-	char driver[MAX_VIRTIO][NAME_LEN];
-	int i, count = num_virtio, bound = 0;
+	char after[160];
 	unsigned int round;
+	int i;
 
-	(void)arg;
-	for (i = 0; i < count; i++) {
-		virtio_dma_mode(virtio_devs[i].name, before[i], sizeof(before[i]));
-		snprintf(driver[i], sizeof(driver[i]), "%s", virtio_devs[i].driver);
-		bound += driver[i][0] != '\0';
-	}
-	if (!bound)
-		return fail("no virtio device has a driver");
 	for (round = 0; round < cfg.rebind; round++) {
 		for (i = 0; i < count; i++) {
 			if (!driver[i][0])
@@ -65,7 +57,36 @@ int check_rebind(const void *arg)
 					    virtio_devs[i].name, before[i], after);
 		}
 	}
-	printf("# rebind: %d drivers unbound and bound %u times, DMA modes kept\n",
-	       bound, cfg.rebind);
 	return 1;
+}
+
+int check_rebind(const void *arg)
+{
+	char before[MAX_VIRTIO][160];
+	char driver[MAX_VIRTIO][NAME_LEN];
+	int i, count = num_virtio, bound = 0, gpu_fd = -1, ok;
+
+	(void)arg;
+	for (i = 0; i < count; i++) {
+		virtio_dma_mode(virtio_devs[i].name, before[i], sizeof(before[i]));
+		snprintf(driver[i], sizeof(driver[i]), "%s", virtio_devs[i].driver);
+		bound += driver[i][0] != '\0';
+	}
+	if (!bound)
+		return fail("no virtio device has a driver");
+	if (have_device_id(VIRTIO_ID_GPU)) {
+		gpu_fd = gpu_hold_buffer();
+		if (gpu_fd < 0)
+			return 0;
+	}
+	ok = rebind_rounds(count, before, driver);
+	if (gpu_fd >= 0) {
+		close(gpu_fd);
+		if (ok)
+			printf("# rebind: a virtio-gpu buffer was kept across the rounds\n");
+	}
+	if (ok)
+		printf("# rebind: %d drivers unbound and bound %u times, DMA modes kept\n",
+		       bound, cfg.rebind);
+	return ok;
 }

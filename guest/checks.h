@@ -119,6 +119,7 @@ long long dma_traced_sg_bytes(const char *dev, const char *marker);
 /* ---- check-gpu.c ---- */
 
 int check_gpu(const void *arg);
+int gpu_hold_buffer(void);
 
 /* ---- check-kunit.c ---- */
 
