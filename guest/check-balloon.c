@@ -63,9 +63,8 @@ static int check_balloon_features(void)
 	char path[PATH_MAX], features[256], mode[160];
 	int i;
 
-	for (i = 0; i < num_virtio && virtio_devs[i].id != VIRTIO_ID_BALLOON; i++)
-		;
-	if (i == num_virtio)
+	i = find_device_id(VIRTIO_ID_BALLOON);
+	if (i < 0)
 		return fail("no balloon device");
 	snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s/features", virtio_devs[i].name);
 	if (read_text(path, features, sizeof(features)) <= VIRTIO_BALLOON_F_REPORTING)

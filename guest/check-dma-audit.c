@@ -117,6 +117,25 @@ static int parse_u64_array(const char *p, unsigned long long *out, int max)
 }
 
 /*
+ * The dma_map_page or dma_map_sg event on trace @line: its device name
+ * into @dev, *@sg set for dma_map_sg; the event's text, NULL if neither.
+ */
+static const char *dma_map_event(const char *line, char dev[NAME_LEN], int *sg)
+{
+	const char *ev = strstr(line, ": dma_map_page: ");
+	int k = 16;
+
+	*sg = !ev;
+	if (!ev) {
+		ev = strstr(line, ": dma_map_sg: ");
+		k = 14;
+	}
+	if (!ev || sscanf(ev + k, "%255s", dev) != 1)
+		return NULL;
+	return ev;
+}
+
+/*
  * Bytes of the dma_map_sg events on device @dev traced after the
  * trace_marker line @marker; -1 if the marker is not in the trace.
  */
@@ -127,7 +146,7 @@ long long dma_traced_sg_bytes(const char *dev, const char *marker)
 	long long bytes = -1;
 	const char *ev, *field;
 	FILE *trace;
-	int n, i;
+	int n, i, sg;
 
 	trace = fopen(TRACEFS "/trace", "re");
 	if (!trace)
@@ -137,9 +156,8 @@ long long dma_traced_sg_bytes(const char *dev, const char *marker)
 			bytes = 0;
 			continue;
 		}
-		ev = strstr(line, ": dma_map_sg: ");
-		if (bytes < 0 || !ev || sscanf(ev + 14, "%255s", name) != 1 ||
-		    strcmp(name, dev))
+		ev = dma_map_event(line, name, &sg);
+		if (bytes < 0 || !ev || !sg || strcmp(name, dev))
 			continue;
 		field = strstr(ev, " sizes=");
 		n = field ? parse_u64_array(field + 7, lens, 128) : -1;
@@ -155,19 +173,16 @@ static int dma_audit_line(struct dma_audit *a, const char *line)
 	unsigned long long phys, dma, len, dmas[128], lens[128], physs[128];
 	const char *ev, *field;
 	char dev[NAME_LEN];
-	int d, n, k, i;
+	int d, n, k, i, sg;
 
-	ev = strstr(line, ": dma_map_page: ");
-	k = ev ? 16 : 14;
+	ev = dma_map_event(line, dev, &sg);
 	if (!ev)
-		ev = strstr(line, ": dma_map_sg: ");
-	if (!ev || sscanf(ev + k, "%255s", dev) != 1)
 		return 1;
 	for (d = 0; d < num_virtio && strcmp(virtio_devs[d].name, dev); d++)
 		;
 	if (d == num_virtio)
 		return 1;	/* not mapped on a virtio device itself */
-	if (k == 16) {
+	if (!sg) {
 		if (sscanf(strstr(ev, " dma_addr="), " dma_addr=%llx size=%llu phys_addr=%llx",
 			   &dma, &len, &phys) != 3)
 			return fail("cannot parse: %.200s", line);

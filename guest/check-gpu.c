@@ -182,9 +182,8 @@ int check_gpu(const void *arg)
 	int i, fd, ok;
 
 	(void)arg;
-	for (i = 0; i < num_virtio && virtio_devs[i].id != VIRTIO_ID_GPU; i++)
-		;
-	if (i == num_virtio)
+	i = find_device_id(VIRTIO_ID_GPU);
+	if (i < 0)
 		return fail("no virtio-gpu device");
 	virtio_dma_mode(virtio_devs[i].name, text, sizeof(text));
 	sscanf(text, " dma_mode=%15s", dma_mode);

@@ -120,6 +120,7 @@ void ensure_console(void);
 int mount_all(char *why, size_t len);
 
 /* virtio.c */
+int find_device_id(unsigned int id);
 int have_device_id(unsigned int id);
 void scan_virtio_devices(void);
 void wait_virtio_settled(void);

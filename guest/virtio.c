@@ -16,14 +16,20 @@
 struct virtio_dev virtio_devs[MAX_VIRTIO];
 int num_virtio;
 
-int have_device_id(unsigned int id)
+/* The index in virtio_devs of the first device of type @id, or -1. */
+int find_device_id(unsigned int id)
 {
 	int i;
 
 	for (i = 0; i < num_virtio; i++)
 		if (virtio_devs[i].id == id)
-			return 1;
-	return 0;
+			return i;
+	return -1;
+}
+
+int have_device_id(unsigned int id)
+{
+	return find_device_id(id) >= 0;
 }
 
 void scan_virtio_devices(void)
