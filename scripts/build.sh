@@ -75,6 +75,20 @@ assert_config() {
 
 say "build: $flavour $variant ($(git -C "$TREE" rev-parse --short "$ref")) -> $out"
 git -C "$TREE" checkout -q -f --detach "$ref"
+# Fixes the harness needs to run an arch's kernels on this host, not part
+# of the series (carry/ARCH/*.patch): on base and patched alike, in the
+# working tree only; the next checkout -f drops them.
+carried=()
+for fix in "$TOP/carry/$arch"/*.patch; do
+	[ -f "$fix" ] || continue
+	if git -C "$TREE" apply --check "$fix" 2>/dev/null; then
+		git -C "$TREE" apply "$fix"
+		carried+=("$(basename "$fix")")
+	else
+		say "build: carry/$arch/$(basename "$fix") does not apply to this tree (fixed there?): building without it"
+	fi
+done
+[ ${#carried[@]} = 0 ] || say "build: $flavour $variant with the harness's fixes ${carried[*]}"
 # shellcheck disable=SC2046
 "$TREE/scripts/kconfig/merge_config.sh" -n -m -O "$out" $(fragment_files) >"$log" 2>&1 ||
 	die "merge_config.sh failed, see $log"
@@ -103,4 +117,6 @@ nm -A --defined-only "$out"/drivers/virtio/virtio.o "$out"/drivers/virtio/virtio
 	sort -u > "$dest/dma-path-functions"
 cp "$out/.config" "$dest/config"
 git -C "$TREE" rev-parse HEAD > "$dest/commit"
+: > "$dest/carried"
+[ ${#carried[@]} = 0 ] || printf '%s\n' "${carried[@]}" > "$dest/carried"
 say "build: $flavour $variant done in $(( $(date +%s) - start ))s ($(grep -c ' warning:' "$log" || true) warnings)"
