@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Stage: KUnit the way kernel developers run it, on UML (kunit.py's
-# default arch), from the patched tree, each in its own build folder:
+# default arch), from the patched tree, in its own build folder:
 #   kunit-uml:       kunit.py run --kunitconfig=drivers/virtio
 #                    (UML with its PCI emulation: a DMA API)
-#   kunit-uml-nodma: kunit.py run --kunitconfig=configs/kunit-uml-nodma.kunitconfig
-#                    (UML without PCI: NO_DMA, as virtio_uml devices have it)
+# UML without a DMA API (NO_DMA, as virtio_uml devices have it) runs the
+# same suites in the um-nodma guest (check-kunit), not here again.
 # Prints "ok"/"not ok" per test case ("kunit-uml SUITE.CASE", skips as
 # "# SKIP"); exit 1 if a case failed, kunit.py failed or ran nothing.
 set -euo pipefail
@@ -41,5 +41,4 @@ run_kunit() {
 
 failed=0
 run_kunit kunit-uml drivers/virtio || failed=1
-run_kunit kunit-uml-nodma "$TOP/configs/kunit-uml-nodma.kunitconfig" || failed=1
 exit $failed
