@@ -117,6 +117,4 @@ nm -A --defined-only "$out"/drivers/virtio/virtio.o "$out"/drivers/virtio/virtio
 	sort -u > "$dest/dma-path-functions"
 cp "$out/.config" "$dest/config"
 git -C "$TREE" rev-parse HEAD > "$dest/commit"
-: > "$dest/carried"
-[ ${#carried[@]} = 0 ] || printf '%s\n' "${carried[@]}" > "$dest/carried"
 say "build: $flavour $variant done in $(( $(date +%s) - start ))s ($(grep -c ' warning:' "$log" || true) warnings)"
