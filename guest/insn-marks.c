@@ -11,11 +11,12 @@
  * so the guest's idle time, which depends on the host, never counts.
  * Load with: -plugin insn-marks.so,out=FILE[,ranges=FILE]
  *
- * With ranges=FILE (lines "START END", hex guest addresses, END
+ * With ranges=FILE (lines "START END NAME", hex guest addresses, END
  * exclusive), each mark also logs how many of the instructions executed
  * lay in those ranges: the kernel functions a change touches, whose count
  * per operation is exact where the total is not (interrupt and idle
- * timing vary from run to run).  Lines: "mark TOTAL IN_RANGES".
+ * timing vary from run to run).  Lines: "mark TOTAL IN_RANGES", then
+ * "fn NAME COUNT" for each range executed so far (running counts).
  *
  * QEMU installs no plugin header, so the few entry points used here are
  * declared below, as in QEMU's include/qemu/qemu-plugin.h (API 1, QEMU 7).
@@ -67,12 +68,14 @@ static FILE *out;
 
 struct range {
 	uint64_t start, end;
+	uint64_t count;
+	char name[128];
 };
 
 static struct range *ranges;
 static size_t num_ranges;
 
-static int in_ranges(uint64_t addr)
+static struct range *find_range(uint64_t addr)
 {
 	size_t lo = 0, hi = num_ranges;
 
@@ -85,9 +88,9 @@ static int in_ranges(uint64_t addr)
 		else if (addr >= ranges[mid].end)
 			lo = mid + 1;
 		else
-			return 1;
+			return &ranges[mid];
 	}
-	return 0;
+	return NULL;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -107,7 +110,9 @@ static int load_ranges(const char *path)
 		perror(path);
 		return -1;
 	}
-	while (fscanf(f, "%llx %llx", &start, &end) == 2) {
+	char name[128];
+
+	while (fscanf(f, "%llx %llx %127s", &start, &end, name) == 3) {
 		if (num_ranges == cap) {
 			cap = cap ? 2 * cap : 256;
 			ranges = realloc(ranges, cap * sizeof(*ranges));
@@ -118,6 +123,8 @@ static int load_ranges(const char *path)
 		}
 		ranges[num_ranges].start = start;
 		ranges[num_ranges].end = end;
+		ranges[num_ranges].count = 0;
+		strcpy(ranges[num_ranges].name, name);
 		num_ranges++;
 	}
 	fclose(f);
@@ -136,12 +143,18 @@ static int is_mark(const struct qemu_plugin_insn *insn)
 
 static void on_mark(unsigned int vcpu_index, void *userdata)
 {
+	size_t i;
+
 	(void)vcpu_index;
 	(void)userdata;
 	/* The count includes the whole block the marker sits in: the same
 	 * constant at every marker, so differences are exact. */
 	fprintf(out, "mark %llu %llu\n", (unsigned long long)insns,
 		(unsigned long long)insns_in_ranges);
+	for (i = 0; i < num_ranges; i++)
+		if (ranges[i].count)
+			fprintf(out, "fn %s %llu\n", ranges[i].name,
+				(unsigned long long)ranges[i].count);
 	fflush(out);
 }
 
@@ -154,15 +167,20 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						 &insns, n);
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		struct range *r = num_ranges ? find_range(qemu_plugin_insn_vaddr(insn)) : NULL;
 
 		if (is_mark(insn))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark,
 							       QEMU_PLUGIN_CB_NO_REGS,
 							       NULL);
-		if (num_ranges && in_ranges(qemu_plugin_insn_vaddr(insn)))
+		if (r) {
 			qemu_plugin_register_vcpu_insn_exec_inline(insn,
 								   QEMU_PLUGIN_INLINE_ADD_U64,
 								   &insns_in_ranges, 1);
+			qemu_plugin_register_vcpu_insn_exec_inline(insn,
+								   QEMU_PLUGIN_INLINE_ADD_U64,
+								   &r->count, 1);
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ set -euo pipefail
 S=$TOP/scripts
 PAIRS=${BENCH_PAIRS:-5}
 raw=$TOP/results/bench-raw.tsv
+fns=$TOP/results/bench-functions.tsv
 md=$TOP/results/bench.md
 mkdir -p "$TOP/results"
 rm -f "$WORK"/runs/.accel-*
@@ -37,8 +38,8 @@ for flavour in $flavours; do
 		awk 'FNR == 1 { file++ }
 			file == 1 { want[$2] = 1; next }
 			file == 2 { seen[$3]++; next }
-			start != "" && $1 > start { print start, $1; start = "" }
-			start == "" && ($2 == "t" || $2 == "T") && ($3 in want) && seen[$3] == 1 { start = $1 }' \
+			start != "" && $1 > start { print start, $1, name; start = "" }
+			start == "" && ($2 == "t" || $2 == "T") && ($3 in want) && seen[$3] == 1 { start = $1; name = $3 }' \
 			"$dir/dma-path-functions" "$dir/System.map" "$dir/System.map" > "$dir/dma-path.ranges"
 		[ -s "$dir/dma-path.ranges" ] || die "$dir: none of the DMA path's functions in System.map"
 	done
@@ -49,6 +50,7 @@ for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 done
 
 printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\n' > "$raw"
+printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n' > "$fns"
 for line in "${lines[@]}"; do
 	read -r scenario flavour _ <<<"$line"
 	for pair in $(seq "$PAIRS"); do
@@ -62,10 +64,19 @@ for line in "${lines[@]}"; do
 			# Workload N lies between markers 2N and 2N+1 of the plugin's
 			# log; each mark has the total and the DMA path's count.
 			paste <(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3/p' <<<"$log") \
-				<(awk -v OFS='\t' 'NR % 2 { a = $2; b = $3; next } { print $2 - a, $3 - b }' "$run/marks.txt") |
+				<(awk -v OFS='\t' '$1 != "mark" { next } ++n % 2 { a = $2; b = $3; next } { print $2 - a, $3 - b }' "$run/marks.txt") |
 				awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" \
 					'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5 }' >> "$raw" ||
 				die "bench run $scenario $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
+			# Per function: the running counts after mark 2N and 2N+1.
+			awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
+				FNR == NR { name[++w] = $1; ops[w] = $2; next }
+				$1 == "mark" { m++; next }
+				$1 == "fn" { if (m % 2) at[m, $2] = $3; else if (m && (m / 2) in name) {
+					k = m / 2; d = $3 - at[m - 1, $2]
+					if (d) print pre, name[k], $2, d / ops[k] } }' \
+				<(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=.*/\1\t\2/p' <<<"$log") \
+				"$run/marks.txt" >> "$fns"
 		done
 	done
 done
@@ -105,6 +116,16 @@ estimate() {
 		printf "| %s | %s | %.1f | %.1f | %.1f | %+.1f | %.4f |\n", kk[1], kk[2], tb, db, dp, dp - db, (tb + dp - db) / tb } }' "$raw" | sort
 }
 
+# Per function of the DMA path: mean instructions per op over the pairs,
+# base and patched; the largest differences per scenario and workload.
+top_functions() {
+	awk -F'\t' -v pairs="$PAIRS" 'NR > 1 { k = $1 "\t" $5 "\t" $6; keys[k] = 1; v[k, $3] += $7 / pairs }
+	END { for (k in keys) { d = v[k, "patched"] - v[k, "base"]; if (d >= 0.5 || d <= -0.5)
+		printf "%s\t%.1f\t%.1f\t%+.1f\t%.1f\n", k, v[k, "base"], v[k, "patched"], d, d < 0 ? -d : d } }' "$fns" |
+		sort -t$'\t' -k1,1 -k2,2 -k7,7gr |
+		awk -F'\t' '{ k = $1 "\t" $2 } ++n[k] <= 8 { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+}
+
 {
 	echo "# Benchmark: virtio DMA API for all devices, patched vs base"
 	echo
@@ -126,6 +147,12 @@ estimate() {
 	echo "| scenario | workload | base insns/op | dma-path insns/op base | patched | difference | estimated patched/base |"
 	echo "|---|---|---:|---:|---:|---:|---:|"
 	estimate
+	echo
+	echo "Where the difference lies: instructions per op in each function of the DMA path (the plugin's per-function counts, mean over the pairs), the eight largest differences per scenario and workload ($(basename "$fns") has them all):"
+	echo
+	echo "| scenario | workload | function | base | patched | difference |"
+	echo "|---|---|---|---:|---:|---:|"
+	top_functions
 } > "$md"
 
 # Plot: patched/base per scenario and workload, one bar per metric.
