@@ -69,7 +69,7 @@ for line in "${lines[@]}"; do
 					'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5 }' >> "$raw" ||
 				die "bench run $scenario $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
 			# Per function: the running counts after mark 2N and 2N+1.
-			awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
+			awk -F'[\t ]' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
 				FNR == NR { name[++w] = $1; ops[w] = $2; next }
 				$1 == "mark" { m++; next }
 				$1 == "fn" { if (m % 2) at[m, $2] = $3; else if (m && (m / 2) in name) {
