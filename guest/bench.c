@@ -8,6 +8,9 @@
  *
  *   harness: bench NAME ops=N ns=T
  *
+ * after "harness: bench spectre_v2=TEXT" (the kernel's Spectre v2
+ * mitigation, from sysfs) and "harness: bench cpu=TEXT" (/proc/cpuinfo).
+ *
  * The host's QEMU plugin (guest/insn-marks.c) logs the guest's executed
  * instruction count at every marker: user, kernel and interrupts, never
  * idle time.  ns: guest CLOCK_MONOTONIC, which under QEMU's -icount
@@ -242,11 +245,48 @@ fail:
 	return -1;
 }
 
+/* What the kernel does against Spectre v2 on this CPU: the cost of an
+ * indirect call depends on it. */
+static void print_spectre_v2(void)
+{
+	char line[256] = "not reported";
+	FILE *f = fopen("/sys/devices/system/cpu/vulnerabilities/spectre_v2", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			snprintf(line, sizeof(line), "unreadable");
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = 0;
+	printf("harness: bench spectre_v2=%s\n", line);
+}
+
+/* The CPU model the guest sees: x86 "model name", powerpc "cpu". */
+static void print_cpu(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (colon && (!strncmp(line, "model name", 10) || !strncmp(line, "cpu\t", 4))) {
+			colon[strcspn(colon, "\n")] = 0;
+			printf("harness: bench cpu=%s\n", colon + 2);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 int main(void)
 {
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	print_spectre_v2();
+	print_cpu();
 	failed |= bench_blk();
 	failed |= bench_net();
 	printf("harness: bench %s\n", failed ? "failed" : "done");

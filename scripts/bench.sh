@@ -49,34 +49,38 @@ for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 	"$S/initramfs.sh" "$arch" patched
 done
 
-printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\n' > "$raw"
+printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\n' > "$raw"
 printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n' > "$fns"
 for line in "${lines[@]}"; do
-	read -r scenario flavour _ <<<"$line"
-	for pair in $(seq "$PAIRS"); do
-		for variant in base patched; do
-			say "bench: $scenario $variant, pair $pair of $PAIRS"
-			MATRIX=$TOP/bench.conf "$S/boot.sh" "$scenario" "$flavour" "$variant" 2>/dev/null
-			run=$WORK/runs/$scenario-$flavour-$variant
-			log=$(tr -d '\r' < "$run/console.log")
-			grep -q '^harness: bench done' <<<"$log" ||
-				die "bench run $scenario $variant failed: $(grep -E '^(not ok|# bench)' <<<"$log" | head -3; tail -5 <<<"$log")"
-			# Workload N lies between markers 2N and 2N+1 of the plugin's
-			# log; each mark has the total and the DMA path's count.
-			paste <(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3/p' <<<"$log") \
-				<(awk -v OFS='\t' '$1 != "mark" { next } ++n % 2 { a = $2; b = $3; next } { print $2 - a, $3 - b }' "$run/marks.txt") |
-				awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" \
-					'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5 }' >> "$raw" ||
-				die "bench run $scenario $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
-			# Per function: the running counts after mark 2N and 2N+1.
-			awk -F'[\t ]' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
-				FNR == NR { name[++w] = $1; ops[w] = $2; next }
-				$1 == "mark" { m++; next }
-				$1 == "fn" { if (m % 2) at[m, $2] = $3; else if (m && (m / 2) in name) {
-					k = m / 2; d = $3 - at[m - 1, $2]
-					if (d) print pre, name[k], $2, d / ops[k] } }' \
-				<(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=.*/\1\t\2/p' <<<"$log") \
-				"$run/marks.txt" >> "$fns"
+	read -r scenario line_flavours _ <<<"$line"
+	for flavour in ${line_flavours//,/ }; do
+		for pair in $(seq "$PAIRS"); do
+			for variant in base patched; do
+				say "bench: $scenario $flavour $variant, pair $pair of $PAIRS"
+				MATRIX=$TOP/bench.conf "$S/boot.sh" "$scenario" "$flavour" "$variant" 2>/dev/null
+				run=$WORK/runs/$scenario-$flavour-$variant
+				log=$(tr -d '\r' < "$run/console.log")
+				spectre=$(sed -n 's/^harness: bench spectre_v2=//p' <<<"$log")
+				cpu=$(sed -n 's/^harness: bench cpu=//p' <<<"$log")
+				grep -q '^harness: bench done' <<<"$log" ||
+					die "bench run $scenario $flavour $variant failed: $(grep -E '^(not ok|# bench)' <<<"$log" | head -3; tail -5 <<<"$log")"
+				# Workload N lies between markers 2N and 2N+1 of the plugin's
+				# log; each mark has the total and the DMA path's count.
+				paste <(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3/p' <<<"$log") \
+					<(awk -v OFS='\t' '$1 != "mark" { next } ++n % 2 { a = $2; b = $3; next } { print $2 - a, $3 - b }' "$run/marks.txt") |
+					awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" -v spectre="$spectre" -v cpu="$cpu" \
+						'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5, spectre, cpu }' >> "$raw" ||
+					die "bench run $scenario $flavour $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
+				# Per function: the running counts after mark 2N and 2N+1.
+				awk -F'[\t ]' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
+					FNR == NR { name[++w] = $1; ops[w] = $2; next }
+					$1 == "mark" { m++; next }
+					$1 == "fn" { if (m % 2) at[m, $2] = $3; else if (m && (m / 2) in name) {
+						k = m / 2; d = $3 - at[m - 1, $2]
+						if (d) print pre, name[k], $2, d / ops[k] } }' \
+					<(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=.*/\1\t\2/p' <<<"$log") \
+					"$run/marks.txt" >> "$fns"
+			done
 		done
 	done
 done
@@ -86,7 +90,7 @@ done
 summarise() {
 	local metric=$1 col=$2
 	awk -F'\t' -v col="$col" -v metric="$metric" 'NR > 1 && $col >= 0 {
-		k = $1 "\t" $5 "\t" $3; v[k, ++n[k]] = $col / $6; keys[$1 "\t" $5] = 1 }
+		k = $1 "\t" $2 "\t" $5 "\t" $3; v[k, ++n[k]] = $col / $6; keys[$1 "\t" $2 "\t" $5] = 1 }
 	function median(k,   i, j, t, m, a) {
 		m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -97,13 +101,13 @@ summarise() {
 		if (!(b in n) || !(p in n)) continue
 		mb = median(b); mp = median(p)
 		split(key, kk, "\t")
-		printf "| %s | %s | %s | %.1f | %.1f | %.4f | %.2f%% | %.2f%% |\n", kk[1], kk[2], metric, mb, mp, mp / mb,
+		printf "| %s | %s | %s | %s | %.1f | %.1f | %.4f | %.2f%% | %.2f%% |\n", kk[1], kk[2], kk[3], metric, mb, mp, mp / mb,
 			100 * (hi[b] - lo[b]) / mb, 100 * (hi[p] - lo[p]) / mp } }' "$raw" | sort
 }
 
 # The base total plus the change's exact DMA-path difference, per op.
 estimate() {
-	awk -F'\t' 'NR > 1 { k = $1 "\t" $5 "\t" $3; t[k, ++n[k]] = $7 / $6; d[k, n[k]] = $9 / $6; keys[$1 "\t" $5] = 1 }
+	awk -F'\t' 'NR > 1 { k = $1 "\t" $2 "\t" $5 "\t" $3; t[k, ++n[k]] = $7 / $6; d[k, n[k]] = $9 / $6; keys[$1 "\t" $2 "\t" $5] = 1 }
 	function med(arr, k,   i, j, x, m, a) {
 		m = n[k]; for (i = 1; i <= m; i++) a[i] = arr[k, i]
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
@@ -113,17 +117,17 @@ estimate() {
 		if (!(b in n) || !(p in n)) continue
 		tb = med(t, b); db = med(d, b); dp = med(d, p)
 		split(key, kk, "\t")
-		printf "| %s | %s | %.1f | %.1f | %.1f | %+.1f | %.4f |\n", kk[1], kk[2], tb, db, dp, dp - db, (tb + dp - db) / tb } }' "$raw" | sort
+		printf "| %s | %s | %s | %.1f | %.1f | %.1f | %+.1f | %.4f |\n", kk[1], kk[2], kk[3], tb, db, dp, dp - db, (tb + dp - db) / tb } }' "$raw" | sort
 }
 
 # Per function of the DMA path: mean instructions per op over the pairs,
 # base and patched; the largest differences per scenario and workload.
 top_functions() {
-	awk -F'\t' -v pairs="$PAIRS" 'NR > 1 { k = $1 "\t" $5 "\t" $6; keys[k] = 1; v[k, $3] += $7 / pairs }
+	awk -F'\t' -v pairs="$PAIRS" 'NR > 1 { k = $1 "\t" $2 "\t" $5 "\t" $6; keys[k] = 1; v[k, $3] += $7 / pairs }
 	END { for (k in keys) { d = v[k, "patched"] - v[k, "base"]; if (d >= 0.5 || d <= -0.5)
 		printf "%s\t%.1f\t%.1f\t%+.1f\t%.1f\n", k, v[k, "base"], v[k, "patched"], d, d < 0 ? -d : d } }' "$fns" |
-		sort -t$'\t' -k1,1 -k2,2 -k7,7gr |
-		awk -F'\t' '{ k = $1 "\t" $2 } ++n[k] <= 8 { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+		sort -t$'\t' -k1,1 -k2,2 -k3,3 -k8,8gr |
+		awk -F'\t' '{ k = $1 "\t" $2 "\t" $3 } ++n[k] <= 8 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
 }
 
 {
@@ -134,31 +138,33 @@ top_functions() {
 	echo "- QEMU: $(for f in $flavours; do load_record arches "$(flavour_arch "$f")"; "$arch_qemu" --version | head -1; done | sort -u | paste -sd";" -), TCG, -smp 1, -icount shift=0,sleep=on, null-co disk, two NICs on a hub"
 	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%d)"
 	echo "- per op: 4000 ops after 400 warm-up; insns = instructions the guest CPU executed (user, kernel, interrupts; not idle), counted by the QEMU plugin guest/insn-marks.c; ns = guest time, which under -icount is instructions plus idle time, and idle time follows the host"
+	echo "- kernels (configs/flavours: fragments on allnoconfig; debian-X is Debian's configuration of its X kernel, scripts/debian-config.sh): $(for f in $flavours; do printf '%s = %s; ' "$f" "$(flavour_fragments "$f" | xargs)"; done)"
+	echo "- guest CPU and Spectre v2 mitigation, as each kernel reported them: $(awk -F'\t' 'NR > 1 { k = $2 " " $3 ": " $11 ", spectre_v2 \"" $10 "\""; if (!(k in seen)) { seen[k] = 1; printf "%s; ", k } }' "$raw")"
 	echo "- spread = (max - min) / median over the $PAIRS runs of one kernel: how closely runs of the same kernel agree"
 	echo
-	echo "| scenario | workload | metric | base | patched | patched/base | spread base | spread patched |"
-	echo "|---|---|---|---:|---:|---:|---:|---:|"
+	echo "| scenario | kernel | workload | metric | base | patched | patched/base | spread base | spread patched |"
+	echo "|---|---|---|---|---:|---:|---:|---:|---:|"
 	summarise insns/op 7
 	summarise dma-path-insns/op 9
 	summarise ns/op 8
 	echo
 	echo "dma-path-insns/op counts only the instructions executed in the functions of drivers/virtio/virtio.o, virtio_ring.o and kernel/dma/*.o (System.map ranges): the code the series changes, apart from what the compiler inlined into the drivers.  It is exact where the total is not, so the change's cost per op is the patched - base difference of this count, which the estimate below relates to the base kernel's total:"
 	echo
-	echo "| scenario | workload | base insns/op | dma-path insns/op base | patched | difference | estimated patched/base |"
-	echo "|---|---|---:|---:|---:|---:|---:|"
+	echo "| scenario | kernel | workload | base insns/op | dma-path insns/op base | patched | difference | estimated patched/base |"
+	echo "|---|---|---|---:|---:|---:|---:|---:|"
 	estimate
 	echo
 	echo "Where the difference lies: instructions per op in each function of the DMA path (the plugin's per-function counts, mean over the pairs), the eight largest differences per scenario and workload ($(basename "$fns") has them all):"
 	echo
-	echo "| scenario | workload | function | base | patched | difference |"
-	echo "|---|---|---|---:|---:|---:|"
+	echo "| scenario | kernel | workload | function | base | patched | difference |"
+	echo "|---|---|---|---|---:|---:|---:|"
 	top_functions
 } > "$md"
 
 # Plot: patched/base per scenario and workload, one bar per metric.
 dat=$WORK/bench-ratios.dat
-awk -F' *[|] *' '$4 ~ /\/op$/ { k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-	r[k, $4] = $7 }
+awk -F' *[|] *' '$5 ~ /\/op$/ { k = $2 " " $3 " " $4; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	r[k, $5] = $8 }
 	END { for (i = 1; i <= n; i++) { k = order[i]
 		printf "\"%s\" %s %s\n", k, ((k, "insns/op") in r) ? r[k, "insns/op"] : "NaN", r[k, "ns/op"] } }' "$md" > "$dat"
 gnuplot <<-EOF || die "gnuplot failed"

@@ -34,12 +34,20 @@ kmake() {
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" "$@"
 }
 
+# A fragment debian-FLAVOUR is Debian's configuration of that kernel
+# (scripts/debian-config.sh writes it to work/configs/).
 fragment_files() {
 	local f
-	for f in $fragments; do echo "$TOP/configs/$f.config"; done
+	for f in $fragments; do
+		case $f in
+		debian-*) echo "$WORK/configs/$f.config" ;;
+		*) echo "$TOP/configs/$f.config" ;;
+		esac
+	done
 	# The series' own options (its KUnit tests) exist only on the patched tree.
 	# An arch may have its own (UML: no DMA API, so no DMA-core tests).
-	if [ "$variant" = patched ] && has_series; then
+	# Bench flavours build base and patched from the same fragments.
+	if [ "$variant" = patched ] && has_series && [[ ",$(flavour_hygiene "$flavour")," != *,bench,* ]]; then
 		if [ -f "$TOP/configs/series-$arch.config" ]; then
 			echo "$TOP/configs/series-$arch.config"
 		elif [ -f "$TOP/configs/series.config" ]; then
@@ -55,6 +63,8 @@ assert_config() {
 	local f line opt have missing=0
 	local -A want from
 	for f in $(fragment_files); do
+		# Debian's configuration is a whole one: Kconfig resolves it.
+		[ "${f#"$WORK"/configs/}" = "$f" ] || continue
 		while read -r line; do
 			case $line in
 			CONFIG_*=*) opt=${line%%=*} want[$opt]=${line#*=} ;;
@@ -89,6 +99,9 @@ for fix in "$TOP/carry/$arch"/*.patch; do
 	fi
 done
 [ ${#carried[@]} = 0 ] || say "build: $flavour $variant with the harness's fixes ${carried[*]}"
+for f in $fragments; do
+	[ "${f#debian-}" = "$f" ] || "$TOP/scripts/debian-config.sh" "$arch" "${f#debian-}"
+done
 # shellcheck disable=SC2046
 "$TREE/scripts/kconfig/merge_config.sh" -n -m -O "$out" $(fragment_files) >"$log" 2>&1 ||
 	die "merge_config.sh failed, see $log"

@@ -23,24 +23,17 @@ make -s -C "$TOP/guest" ARCH="$arch" GUEST_CC="${arch_cross}gcc" O="$WORK/guest"
 # the guest's arch is the host's, else downloaded once with a private apt
 # state, so the host's own packages stay as they are.
 busybox_for() {
-	local pkg=$arch_busybox dir=$cache/${arch_busybox/:/-} apt=$cache/apt-${arch_busybox#*:}
-	local debarch=${arch_busybox#*:}
+	local debarch=${arch_busybox#*:} dir=$cache/${arch_busybox/:/-}
 	if [ "$debarch" = "$(dpkg --print-architecture)" ] && [ -x /bin/busybox ] &&
 		dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
 		echo /bin/busybox
 		return
 	fi
 	if [ ! -x "$dir/bin/busybox" ]; then
-		say "initramfs: fetching $pkg"
-		local opts=(-o APT::Architecture="$debarch" -o APT::Architectures::="$debarch"
-			-o Dir::State="$apt/state" -o Dir::Cache="$apt/cache"
-			-o Dir::State::status=/dev/null -o Debug::NoLocking=1)
-		mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" "$dir"
-		timeout 300 apt-get "${opts[@]}" update -q >"$LOGS/busybox-$debarch.log" 2>&1 || true
-		(cd "$apt" && timeout 300 apt-get "${opts[@]}" download "$pkg") \
-			>>"$LOGS/busybox-$debarch.log" 2>&1 ||
-			die "cannot download $pkg, see $LOGS/busybox-$debarch.log"
-		dpkg -x "$apt"/busybox-static_*_"$debarch".deb "$dir"
+		local deb
+		deb=$(debian_download "${arch_busybox%%:*}" "$debarch")
+		mkdir -p "$dir"
+		dpkg -x "$deb" "$dir"
 	fi
 	echo "$dir/bin/busybox"
 }

@@ -113,6 +113,7 @@ flavour_arch() {
 	[ -n "$arch" ] || die "unknown flavour '$1' (see configs/flavours)"
 	echo "$arch"
 }
+flavour_hygiene() { awk -v f="$1" '$1 == f { print $3 }' "$TOP/configs/flavours"; }
 flavour_fragments() { awk -v f="$1" '$1 == f { $1 = $2 = $3 = ""; print }' "$TOP/configs/flavours"; }
 
 # Device kinds (kinds/NAME.sh) of a device set, in order: their QEMU
@@ -180,3 +181,28 @@ series_patches() {
 }
 
 has_series() { [ -n "$(series_patches)" ]; }
+
+# debian_download PACKAGE DEBARCH: the path of PACKAGE's .deb for the
+# Debian architecture DEBARCH, downloaded once into work/cache; for an
+# architecture other than the host's, with a private apt state, so the
+# host's own packages and lists stay as they are.
+debian_download() {
+	local pkg=$1 debarch=$2 apt=$WORK/cache/apt-$2 log=$LOGS/apt-$2.log deb
+	deb=$(ls "$apt"/"${pkg}"_*_"$debarch".deb "$apt"/"${pkg}"_*_all.deb 2>/dev/null | tail -1 || true)
+	if [ -z "$deb" ]; then
+		say "fetching $pkg:$debarch"
+		mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial"
+		local opts=()
+		[ "$debarch" = "$(dpkg --print-architecture)" ] ||
+			opts=(-o APT::Architecture="$debarch" -o APT::Architectures::="$debarch"
+				-o Dir::State="$apt/state" -o Dir::Cache="$apt/cache"
+				-o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+		if [ ${#opts[@]} -gt 0 ]; then
+			timeout 300 apt-get "${opts[@]}" update -q >"$log" 2>&1 || true
+		fi
+		(cd "$apt" && timeout 300 apt-get "${opts[@]}" download "$pkg:$debarch") >>"$log" 2>&1 ||
+			die "cannot download $pkg:$debarch, see $log"
+		deb=$(ls "$apt"/"${pkg}"_*.deb | tail -1)
+	fi
+	echo "$deb"
+}
