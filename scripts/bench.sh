@@ -6,7 +6,8 @@
 # instruction, at which QEMU's insn-marks plugin logs the instructions the
 # guest CPU executed (idle excluded), and reports guest nanoseconds.  Writes results/bench.md (medians,
 # patched/base ratio, spread), results/bench.png and results/bench-raw.tsv.
-#   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf.
+#   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf,
+#   BENCH_FLAVOURS="a b" to those kernels.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -22,7 +23,11 @@ rm -f "$WORK"/runs/.accel-*
 has_series || die "patches/ is empty: nothing to compare"
 mapfile -t lines < <(grep -v '^#' "$TOP/bench.conf" | awk -v only=" ${BENCH_SCENARIOS:-} " \
 	'NF && (only == "  " || index(only, " " $1 " "))')
-flavours=$(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | tr , '\n' | sort -u)
+# BENCH_FLAVOURS="a b" limits the run to those kernels.
+wanted() { [ -z "${BENCH_FLAVOURS:-}" ] || [[ " $BENCH_FLAVOURS " == *" $1 "* ]]; }
+flavours=$(for f in $(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | tr , '\n' | sort -u); do
+	! wanted "$f" || echo "$f"; done)
+[ -n "$flavours" ] || die "no kernel of bench.conf left to measure (BENCH_SCENARIOS, BENCH_FLAVOURS)"
 for flavour in $flavours; do
 	"$S/build.sh" "$flavour" base
 	"$S/build.sh" "$flavour" patched
@@ -54,6 +59,7 @@ printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n' > 
 for line in "${lines[@]}"; do
 	read -r scenario line_flavours _ <<<"$line"
 	for flavour in ${line_flavours//,/ }; do
+		wanted "$flavour" || continue
 		for pair in $(seq "$PAIRS"); do
 			for variant in base patched; do
 				say "bench: $scenario $flavour $variant, pair $pair of $PAIRS"
@@ -148,7 +154,7 @@ top_functions() {
 	summarise dma-path-insns/op 9
 	summarise ns/op 8
 	echo
-	echo "dma-path-insns/op counts only the instructions executed in the functions of drivers/virtio/virtio.o, virtio_ring.o and kernel/dma/*.o (System.map ranges): the code the series changes, apart from what the compiler inlined into the drivers.  It is exact where the total is not, so the change's cost per op is the patched - base difference of this count, which the estimate below relates to the base kernel's total:"
+	echo "dma-path-insns/op counts only the instructions executed in the functions of drivers/virtio/virtio.o, virtio_ring.o, kernel/dma/*.o and the arch's DMA objects (arch_dma_objects in arches/*.conf: x86 pci-dma.o and the retpoline and return thunks, powerpc dma-iommu.o, dma-mask.o, iommu.o; System.map ranges): the code the series changes, apart from what the compiler inlined into the drivers.  It is exact where the total is not, so the change's cost per op is the patched - base difference of this count, which the estimate below relates to the base kernel's total:"
 	echo
 	echo "| scenario | kernel | workload | base insns/op | dma-path insns/op base | patched | difference | estimated patched/base |"
 	echo "|---|---|---|---:|---:|---:|---:|---:|"
