@@ -82,7 +82,8 @@ trap cleanup EXIT
 for kind in $KIND_NAMES; do
 	! declare -F "${kind//-/_}_setup" >/dev/null || "${kind//-/_}_setup"
 done
-[ "$devices_bench" = 0 ] || KIND_APPEND+=" harness.bench=1"
+# nokaslr: the plugin's address ranges are System.map's (bench.sh).
+[ "$devices_bench" = 0 ] || KIND_APPEND+=" harness.bench=1 nokaslr"
 
 limit=$machine_limit
 cmdline="console=$arch_console panic=-1 loglevel=6 kunit.enable=1 page_poison=1${KIND_APPEND} ${fault_require:+harness.fault_require=$fault_require} ${fault_reject:+harness.fault_reject=$fault_reject} $append ${HARNESS_APPEND:-}"
