@@ -4,7 +4,11 @@
  * and bound back, harness.rebind times (default 5).  Each unbind runs the
  * driver's remove and the virtio core's DMA teardown, each bind its probe
  * and the DMA setup.  The devices must come back with their drivers and
- * the DMA modes they had, and the disks and NICs must still verify.
+ * the DMA modes they had, and the disks and NICs must still verify.  With
+ * DMA-API debugging, no device but a NIC (whose mapped pages vary with
+ * traffic) may hold more than one streaming mapping more after the rounds
+ * than before (the one: virtio-rng's request may or may not be pending):
+ * a buffer a driver leaves queued at removal must not stay mapped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +20,47 @@
 #include "checks.h"
 
 #define VIRTIO_DRIVERS "/sys/bus/virtio/drivers"
+#define DMA_API_DUMP DEBUGFS "/dma-api/dump"
+
+/* DMA-API debugging's live mappings on each virtio device itself. */
+static int count_mappings(int count, unsigned int *mappings)
+{
+	char line[512], name[NAME_LEN];
+	FILE *f = fopen(DMA_API_DUMP, "r");
+	int i;
+
+	if (!f)
+		return -1;
+	memset(mappings, 0, count * sizeof(*mappings));
+	while (fgets(line, sizeof(line), f)) {
+		/* "driver device type idx ..." */
+		if (sscanf(line, "%*s %255s", name) != 1)
+			continue;
+		for (i = 0; i < count; i++)
+			if (!strcmp(name, virtio_devs[i].name))
+				mappings[i]++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int check_mappings(int count, const unsigned int *before,
+			  char (*driver)[NAME_LEN])
+{
+	unsigned int after[MAX_VIRTIO];
+	int i, ok = 1;
+
+	if (count_mappings(count, after))
+		return fail("cannot read " DMA_API_DUMP ": %s", strerror(errno));
+	for (i = 0; i < count; i++) {
+		printf("# rebind: %s (%s) mappings before %u after %u\n",
+		       virtio_devs[i].name, driver[i], before[i], after[i]);
+		if (strcmp(driver[i], "virtio_net") && after[i] > before[i] + 1)
+			ok = fail("%s (%s): %u mappings after the rounds, %u before: removal leaves buffers mapped",
+				  virtio_devs[i].name, driver[i], after[i], before[i]);
+	}
+	return ok;
+}
 
 static int driver_write(const char *driver, const char *what, const char *dev)
 {
@@ -64,7 +109,8 @@ int check_rebind(const void *arg)
 {
 	char before[MAX_VIRTIO][160];
 	char driver[MAX_VIRTIO][NAME_LEN];
-	int i, count = num_virtio, bound = 0, gpu_fd = -1, ok;
+	unsigned int mappings[MAX_VIRTIO];
+	int i, count = num_virtio, bound = 0, gpu_fd = -1, ok, counted;
 
 	(void)arg;
 	for (i = 0; i < count; i++) {
@@ -79,6 +125,7 @@ int check_rebind(const void *arg)
 		if (gpu_fd < 0)
 			return 0;
 	}
+	counted = !count_mappings(count, mappings);
 	ok = rebind_rounds(count, before, driver);
 	if (gpu_fd >= 0) {
 		close(gpu_fd);
@@ -88,5 +135,9 @@ int check_rebind(const void *arg)
 	if (ok)
 		printf("# rebind: %d drivers unbound and bound %u times, DMA modes kept\n",
 		       bound, cfg.rebind);
+	if (ok && counted)
+		ok = check_mappings(count, mappings, driver);
+	else if (ok)
+		printf("# rebind: no " DMA_API_DUMP ", mappings not counted\n");
 	return ok;
 }
