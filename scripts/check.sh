@@ -125,15 +125,10 @@ finish() {
 	[ ! -s "$stages" ] || say "check: stage times: $(paste -sd, "$stages" | sed 's/,/, /g')"
 	echo
 	leaves | grep '^not ok ' | grep -v ' # SKIP' | sed 's/^/FAILED: /'
-	# CI keeps only the output's tail: the failed guests' kernel
-	# diagnostics (DMA-API debugging, warnings, oopses) go just above it.
+	# CI keeps only the output's tail: the failed guests' problems (their
+	# splat lines among them) and console tails, as judge.sh found them.
 	[ ! -s "$runs" ] || while read -r run; do
-		[ "$(cat "$run/verdict" 2>/dev/null)" = FAIL ] || continue
-		echo "---- kernel diagnostics of $(basename "$run"):"
-		tr -d '\r' < "$run/console.log" |
-			grep -aE -A24 'DMA-API: |WARNING: |BUG: |Unable to handle|Oops' |
-			grep -aE 'DMA-API|WARNING|BUG|Unable to handle|Oops|Call trace|^ *(\[[ 0-9.]*\] *)?[A-Za-z0-9_.]+\+0x' |
-			head -n 40 | sed 's/^/  | /'
+		[ "$(cat "$run/verdict" 2>/dev/null)" != FAIL ] || cat "$run/problems"
 	done < "$runs"
 	say "check: done"
 	echo "$passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
