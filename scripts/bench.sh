@@ -54,7 +54,7 @@ for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 	"$S/initramfs.sh" "$arch" patched
 done
 
-printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\n' > "$raw"
+printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\tsettle_ms\n' > "$raw"
 printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n' > "$fns"
 for line in "${lines[@]}"; do
 	read -r scenario line_flavours _ <<<"$line"
@@ -68,6 +68,7 @@ for line in "${lines[@]}"; do
 				log=$(tr -d '\r' < "$run/console.log")
 				spectre=$(sed -n 's/^harness: bench spectre_v2=//p' <<<"$log")
 				cpu=$(sed -n 's/^harness: bench cpu=//p' <<<"$log")
+				settle=$(sed -n 's/^harness: bench settle_ms=//p' <<<"$log")
 				grep -q '^harness: bench done' <<<"$log" ||
 					die "bench run $scenario $flavour $variant failed: $(grep -E '^(not ok|# bench)' <<<"$log" | head -3; tail -5 <<<"$log")"
 				# Workload N lies between markers 2N and 2N+1 of the plugin's
@@ -75,7 +76,7 @@ for line in "${lines[@]}"; do
 				paste <(sed -n 's/^harness: bench \([^ ]*\) ops=\([0-9]*\) ns=\([0-9]*\)$/\1\t\2\t\3/p' <<<"$log") \
 					<(awk -v OFS='\t' '$1 != "mark" { next } ++n % 2 { a = $2; b = $3; next } { print $2 - a, $3 - b }' "$run/marks.txt") |
 					awk -F'\t' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" -v spectre="$spectre" -v cpu="$cpu" \
-						'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5, spectre, cpu }' >> "$raw" ||
+						-v settle="$settle" 'NF != 5 || $5 == "" { exit 1 } { print pre, $1, $2, $4, $3, $5, spectre, cpu, settle }' >> "$raw" ||
 					die "bench run $scenario $flavour $variant: workloads and instruction marks do not pair up ($run/marks.txt)"
 				# Per function: the running counts after mark 2N and 2N+1.
 				awk -F'[\t ]' -v OFS='\t' -v pre="$scenario\t$flavour\t$variant\t$pair" '
@@ -146,6 +147,7 @@ top_functions() {
 	echo "- per op: 4000 ops after 400 warm-up; insns = instructions the guest CPU executed (user, kernel, interrupts; not idle), counted by the QEMU plugin guest/insn-marks.c; ns = guest time, which under -icount is instructions plus idle time, and idle time follows the host"
 	echo "- kernels (configs/flavours: fragments on allnoconfig; debian-X is Debian's configuration of its X kernel, scripts/debian-config.sh): $(for f in $flavours; do printf '%s = %s; ' "$f" "$(flavour_fragments "$f" | xargs)"; done)"
 	echo "- guest CPU and Spectre v2 mitigation, as each kernel reported them: $(awk -F'\t' 'NR > 1 { k = $2 " " $3 ": " $11 ", spectre_v2 \"" $10 "\""; if (!(k in seen)) { seen[k] = 1; printf "%s; ", k } }' "$raw")"
+	echo "- before the workloads the guest waits for the kernel's crypto self-tests (cryptomgr_test threads, Debian's kernels) to end, which would otherwise run during the first one: $(awk -F'\t' 'NR > 1 && $12 != "" { k = $2; if (!(k in max) || $12 > max[k]) max[k] = $12 } END { for (k in max) printf "%s up to %d ms; ", k, max[k] }' "$raw")"
 	echo "- spread = (max - min) / median over the $PAIRS runs of one kernel: how closely runs of the same kernel agree"
 	echo
 	echo "| scenario | kernel | workload | metric | base | patched | patched/base | spread base | spread patched |"
@@ -154,7 +156,7 @@ top_functions() {
 	summarise dma-path-insns/op 9
 	summarise ns/op 8
 	echo
-	echo "dma-path-insns/op counts only the instructions executed in the functions of drivers/virtio/virtio.o, virtio_ring.o, kernel/dma/*.o and the arch's DMA objects (arch_dma_objects in arches/*.conf: x86 pci-dma.o and the retpoline and return thunks, powerpc dma-iommu.o, dma-mask.o, iommu.o; System.map ranges): the code the series changes, apart from what the compiler inlined into the drivers.  It is exact where the total is not, so the change's cost per op is the patched - base difference of this count, which the estimate below relates to the base kernel's total:"
+	echo "dma-path-insns/op counts only the instructions executed in the functions of drivers/virtio/virtio.o, virtio_ring.o, kernel/dma/*.o and the arch's DMA objects (arch_dma_objects in arches/*.conf: x86 pci-dma.o and the retpoline and return thunks, powerpc dma-iommu.o, dma-mask.o, iommu.o) and is_vmalloc_addr() (mm/vmalloc.o, which dma_map_single() calls; System.map ranges): the code the series changes, apart from what the compiler inlined into the drivers.  It is exact where the total is not, so the change's cost per op is the patched - base difference of this count, which the estimate below relates to the base kernel's total:"
 	echo
 	echo "| scenario | kernel | workload | base insns/op | dma-path insns/op base | patched | difference | estimated patched/base |"
 	echo "|---|---|---|---:|---:|---:|---:|---:|"

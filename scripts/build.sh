@@ -132,9 +132,18 @@ done
 for obj in $arch_dma_objects; do
 	[ ! -f "$out/$obj" ] || dma_objects+=("$out/$obj")
 done
-nm -A --defined-only "${dma_objects[@]}" |
-	awk '$2 ~ /^[tT]$/ { sub(/:.*/, "", $1); sub(/.*\//, "", $1); print $1, $3 }' |
-	sort -u > "$dest/dma-path-functions"
+# Outside them, OBJECT:FUNCTION that the map path calls: the vmalloc
+# check of dma_map_single_attrs(), out of line where there is an MMU.
+dma_path_calls="mm/vmalloc.o:is_vmalloc_addr"
+{
+	nm -A --defined-only "${dma_objects[@]}" |
+		awk '$2 ~ /^[tT]$/ { sub(/:.*/, "", $1); sub(/.*\//, "", $1); print $1, $3 }'
+	for call in $dma_path_calls; do
+		[ ! -f "$out/${call%%:*}" ] ||
+			nm --defined-only "$out/${call%%:*}" | awk -v obj="$(basename "${call%%:*}")" \
+				-v fn="${call#*:}" '$2 ~ /^[tT]$/ && $3 == fn { print obj, fn }'
+	done
+} | sort -u > "$dest/dma-path-functions"
 cp "$out/.config" "$dest/config"
 git -C "$TREE" rev-parse HEAD > "$dest/commit"
 say "build: $flavour $variant done in $(( $(date +%s) - start ))s ($(grep -c ' warning:' "$log" || true) warnings)"
