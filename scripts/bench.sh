@@ -9,7 +9,8 @@
 # makes results/bench.md (medians, patched/base ratio, spread) and
 # bench.png from them.
 #   BENCH_SCENARIOS="a b" limits the run to those lines of bench.conf,
-#   BENCH_FLAVOURS="a b" to those kernels.
+#   BENCH_FLAVOURS="a b" to those kernels; such a run replaces only the
+#   rows it measures in results/bench-raw.tsv, and keeps the others.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -54,8 +55,27 @@ for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 	"$S/initramfs.sh" "$arch" patched
 done
 
-printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\tsettle_ms\n' > "$raw"
-printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n' > "$fns"
+# A run limited by BENCH_SCENARIOS or BENCH_FLAVOURS replaces only the
+# rows it measures; the other rows stay, if they have as many pairs.
+measured=$(for line in "${lines[@]}"; do
+	read -r scenario line_flavours _ <<<"$line"
+	for f in ${line_flavours//,/ }; do ! wanted "$f" || echo "$scenario $f"; done
+done)
+keep() {
+	awk -F'\t' -v measured="$measured" 'BEGIN { n = split(measured, m, "\n"); for (i = 1; i <= n; i++) skip[m[i]] = 1 }
+		NR > 1 && !(($1 " " $2) in skip)' "$1"
+}
+kept_raw='' kept_fns=''
+if [ -n "${BENCH_SCENARIOS:-}${BENCH_FLAVOURS:-}" ] && [ -s "$raw" ] && [ -s "$fns" ]; then
+	kept_raw=$(keep "$raw") kept_fns=$(keep "$fns")
+	kept_pairs=$(awk -F'\t' '$4 > n { n = $4 } END { print n + 0 }' <<<"$kept_raw")
+	[ "$kept_pairs" = 0 ] || [ "$kept_pairs" = "$PAIRS" ] ||
+		die "the other rows of $raw have $kept_pairs pairs: run with BENCH_PAIRS=$kept_pairs, or measure every line"
+fi
+{ printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\tsettle_ms\n'
+	[ -z "$kept_raw" ] || printf '%s\n' "$kept_raw"; } > "$raw"
+{ printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n'
+	[ -z "$kept_fns" ] || printf '%s\n' "$kept_fns"; } > "$fns"
 for line in "${lines[@]}"; do
 	read -r scenario line_flavours _ <<<"$line"
 	for flavour in ${line_flavours//,/ }; do
