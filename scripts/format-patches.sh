@@ -39,15 +39,34 @@ git -C "$TREE" -c user.name="Virtio DMA Team" -c user.email=virtio-dma@example.o
 git -C "$TREE" branch -q -D "$branch"
 git -C "$TREE" config --remove-section "branch.$branch" 2>/dev/null || true
 
+# A patch's changelog (between the two "---" lines after the sign-off)
+# lives only in patches/, since git am drops it: carry it over from the
+# patch of the same subject there.
+subject() { sed -n 's/^Subject: \(\[[^]]*\] \)\{0,1\}//p' "$1" | head -1; }
+changelog() { awk '/^Signed-off-by:/ { s = 1 } s && /^---$/ && !in_log { in_log = 1; next }
+	in_log && /^---$/ { printf "%s", log_text; exit } in_log && /^diff --git / { exit }
+	in_log { log_text = log_text $0 "\n" }' "$1"; }
+mkdir "$tmp/old"
+for f in "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
+	[ -e "$f" ] || continue
+	[ -z "$(changelog "$f")" ] || changelog "$f" > "$tmp/old/$(subject "$f" | sha256sum | cut -c1-16)"
+done
 rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch "$PATCHES"/v[0-9]*-[0-9][0-9][0-9][0-9]-*.patch
 # Plain file names (0001-...), so that patches/ keeps its names across
 # versions.  Mail headers unfolded (b4 0.12 refuses folded Subject lines).
 for f in "$tmp"/*.patch; do
+	out=$PATCHES/$(basename "$f" | sed 's/^v[0-9]*-//')
 	awk 'header && /^$/ { if (held != "") print held; held = ""; header = 0 }
 		!header { print; next }
 		/^[ \t]/ { sub(/^[ \t]+/, " "); held = held $0; next }
 		{ if (held != "") print held; held = $0 }
-		BEGIN { header = 1 }' "$f" > "$PATCHES/$(basename "$f" | sed 's/^v[0-9]*-//')"
+		BEGIN { header = 1 }' "$f" > "$out"
+	log_file=$tmp/old/$(subject "$out" | sha256sum | cut -c1-16)
+	if [ -s "$log_file" ] && [ -z "$(changelog "$out")" ]; then
+		awk -v log_file="$log_file" '/^Signed-off-by:/ { s = 1 }
+			{ print } s && /^---$/ && !done { while ((getline l < log_file) > 0) print l; print "---"; done = 1 }' \
+			"$out" > "$out.new" && mv "$out.new" "$out"
+	fi
 done
 say "patches: wrote $n patches and a cover letter from $ref to $PATCHES"
 ls "$PATCHES"
