@@ -29,6 +29,24 @@ wanted() { [ -z "${BENCH_FLAVOURS:-}" ] || [[ " $BENCH_FLAVOURS " == *" $1 "* ]]
 flavours=$(for f in $(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | tr , '\n' | sort -u); do
 	! wanted "$f" || echo "$f"; done)
 [ -n "$flavours" ] || die "no kernel of bench.conf left to measure (BENCH_SCENARIOS, BENCH_FLAVOURS)"
+# A run limited by BENCH_SCENARIOS or BENCH_FLAVOURS replaces only the
+# rows it measures; the other rows stay, if they have as many pairs
+# (checked before the builds, written when the measuring starts).
+measured=$(for line in "${lines[@]}"; do
+	read -r scenario line_flavours _ <<<"$line"
+	for f in ${line_flavours//,/ }; do ! wanted "$f" || echo "$scenario $f"; done
+done)
+keep() {
+	awk -F'\t' -v measured="$measured" 'BEGIN { n = split(measured, m, "\n"); for (i = 1; i <= n; i++) skip[m[i]] = 1 }
+		NR > 1 && !(($1 " " $2) in skip)' "$1"
+}
+kept_raw='' kept_fns=''
+if [ -n "${BENCH_SCENARIOS:-}${BENCH_FLAVOURS:-}" ] && [ -s "$raw" ] && [ -s "$fns" ]; then
+	kept_raw=$(keep "$raw") kept_fns=$(keep "$fns")
+	kept_pairs=$(awk -F'\t' '$4 > n { n = $4 } END { print n + 0 }' <<<"$kept_raw")
+	[ "$kept_pairs" = 0 ] || [ "$kept_pairs" = "$PAIRS" ] ||
+		die "the other rows of $raw have $kept_pairs pairs: run with BENCH_PAIRS=$kept_pairs, or measure every line"
+fi
 for flavour in $flavours; do
 	"$S/build.sh" "$flavour" base
 	"$S/build.sh" "$flavour" patched
@@ -55,23 +73,6 @@ for arch in $(for f in $flavours; do flavour_arch "$f"; done | sort -u); do
 	"$S/initramfs.sh" "$arch" patched
 done
 
-# A run limited by BENCH_SCENARIOS or BENCH_FLAVOURS replaces only the
-# rows it measures; the other rows stay, if they have as many pairs.
-measured=$(for line in "${lines[@]}"; do
-	read -r scenario line_flavours _ <<<"$line"
-	for f in ${line_flavours//,/ }; do ! wanted "$f" || echo "$scenario $f"; done
-done)
-keep() {
-	awk -F'\t' -v measured="$measured" 'BEGIN { n = split(measured, m, "\n"); for (i = 1; i <= n; i++) skip[m[i]] = 1 }
-		NR > 1 && !(($1 " " $2) in skip)' "$1"
-}
-kept_raw='' kept_fns=''
-if [ -n "${BENCH_SCENARIOS:-}${BENCH_FLAVOURS:-}" ] && [ -s "$raw" ] && [ -s "$fns" ]; then
-	kept_raw=$(keep "$raw") kept_fns=$(keep "$fns")
-	kept_pairs=$(awk -F'\t' '$4 > n { n = $4 } END { print n + 0 }' <<<"$kept_raw")
-	[ "$kept_pairs" = 0 ] || [ "$kept_pairs" = "$PAIRS" ] ||
-		die "the other rows of $raw have $kept_pairs pairs: run with BENCH_PAIRS=$kept_pairs, or measure every line"
-fi
 { printf 'scenario\tflavour\tvariant\tpair\tworkload\tops\tinsns\tns\tdma_path_insns\tspectre_v2\tcpu\tsettle_ms\n'
 	[ -z "$kept_raw" ] || printf '%s\n' "$kept_raw"; } > "$raw"
 { printf 'scenario\tflavour\tvariant\tpair\tworkload\tfunction\tinsns_per_op\n'
